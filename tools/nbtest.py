@@ -1,0 +1,33 @@
+"""Run the notebooks as tests, as `nbdev-test` does, and end with a line `N passed, M failed`.
+
+nbdev-test prints only `Success.`; CI and people want the count. This uses nbdev's own pieces
+(config, `nbglob`, `test_nb`, fastcore's `parallel`), so flags, timeouts and skipped cells behave the same.
+"""
+import sys, time
+from pathlib import Path
+from fastcore.script import call_parse
+from fastcore.parallel import parallel
+from nbdev.config import get_config
+from nbdev.doclinks import nbglob
+from nbdev.test import test_nb, _keep_file
+
+@call_parse
+def main(path:str=None, # a notebook or folder (default: the project's nbs/)
+         flags:str='', # space-separated flags of cells to run that are normally skipped (e.g. "slow")
+         n_workers:int=None, # parallel notebooks (default: the number of CPUs)
+         timing:bool=True, # print each notebook's time
+        ):
+    "Test the notebooks in parallel and print `N passed, M failed`"
+    cfg = get_config()
+    path = Path(path) if path else cfg.nbs_path
+    skip = cfg.tst_flags.split() if isinstance(cfg.tst_flags, str) else list(cfg.tst_flags)
+    files = [path.absolute()] if path.is_file() else [f.absolute() for f in sorted(nbglob(path, as_path=True)) if _keep_file(f, '.notest')]
+    t0 = time.time()
+    results = parallel(test_nb, files, skip_flags=skip, force_flags=flags.split(), n_workers=n_workers,
+                       basepath=cfg.config_path, cell_timeout=cfg.cell_timeout or None, progress=False)
+    for f, (ok, secs) in zip(files, results):
+        print(f"{'PASS' if ok else 'FAIL'} {f.relative_to(cfg.config_path)}" + (f"  {secs:.0f}s" if timing else ''), flush=True)
+    n_ok = sum(ok for ok, _ in results)
+    print(f"notebooks took {time.time() - t0:.0f}s in all")
+    print(f"{n_ok} passed, {len(files) - n_ok} failed")
+    if n_ok < len(files): sys.exit(1)
