@@ -1,0 +1,76 @@
+"""Training DataLoader throughput at 128 px on the demo contest: boostclf's `contest_dls` (pre-resized cache,
+batch augmentation) against a plain torchvision `ImageFolder` + `DataLoader` with equivalent transforms,
+measured in the same run. Prints images/s for each and their ratio; asserts nothing.
+
+    python benchmarks/loader.py            # 10 classes x 100 images, 3 epochs
+    python benchmarks/loader.py --quick    # a few seconds, for the tests
+"""
+import os, sys, time, shutil, tempfile
+from pathlib import Path
+import torch
+from fastcore.script import call_parse, store_true
+
+def epoch_rate(dl, count):
+    "Images per second over one pass of `dl`"
+    t0, n = time.perf_counter(), 0
+    for xb, yb in dl: n += count(xb)
+    return n / (time.perf_counter() - t0), n
+
+@call_parse
+def main(quick:store_true=False, # tiny sizes, to check that the script runs
+         out:str=None, # working folder (default: a temporary one)
+         size:int=128, # image side (px)
+         bs:int=64, # batch size
+         epochs:int=3, # epochs timed per loader (the first one of each is reported as cold)
+         n_classes:int=10, # demo classes
+         per_class:int=100, # demo images per class
+         tv_workers:int=None, # torchvision DataLoader workers (default: the CPU count)
+        ):
+    "Print images/s of boostclf's training loader and of a torchvision baseline, and their ratio"
+    from torchvision import datasets, transforms as T
+    from torch.utils.data import DataLoader, Subset
+    from boostclf.demo import make_demo_contest
+    from boostclf.data import load_contest, make_folds
+    from boostclf.loaders import contest_dls, model_stats
+    if quick: n_classes, per_class, epochs, bs = 3, 12, 2, 8
+    cpus = os.cpu_count() or 1
+    tv_workers = cpus if tv_workers is None else tv_workers
+    work = Path(out or tempfile.mkdtemp()); shutil.rmtree(work, ignore_errors=True); work.mkdir(parents=True)
+    data = make_demo_contest(work/'data', n_classes, per_class, n_test=5, seed=0, plant=False)
+    contest = load_contest(data)
+    folds = make_folds(contest, n_folds=5, seed=0)
+    mean, std = model_stats('resnet18')
+    print(f"demo contest: {len(contest.train)} training images, fold 0 trains on {(folds.fold != 0).sum()}; "
+          f"{size}px, batch {bs}, {cpus} CPU(s), torch threads {torch.get_num_threads()}")
+
+    # boostclf: building the loaders builds the cache, so the cold figure includes it
+    t0 = time.perf_counter()
+    dls = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
+                      cache_dir=work/'cache', device='cpu')
+    build = time.perf_counter() - t0
+    rates = [epoch_rate(dls.train, len) for _ in range(epochs)]
+    bc_cold = rates[0][1] / (rates[0][1] / rates[0][0] + build)
+    bc_warm = sum(r for r, _ in rates[1:]) / max(1, len(rates) - 1)
+
+    # boostclf without the cache: the same pipeline decoding every file every epoch
+    nc = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
+                     cache=False, num_workers=tv_workers, device='cpu')
+    nc_rate = epoch_rate(nc.train, len)[0]
+
+    # torchvision: ImageFolder + DataLoader, per-image transforms in worker processes
+    tfm = T.Compose([T.Resize((size, size)), T.RandomHorizontalFlip(), T.RandomAffine(10, scale=(0.9, 1.1), fill=255),
+                     T.ColorJitter(brightness=0.1, contrast=0.2), T.ToTensor(), T.Normalize(mean, std)])
+    ds = datasets.ImageFolder(data/'train', transform=tfm)
+    train_paths = set(str((data/'train'/p).resolve()) for p in folds.image_path[folds.fold != 0])
+    idx = [i for i, (p, _) in enumerate(ds.samples) if str(Path(p).resolve()) in train_paths]
+    dl = DataLoader(Subset(ds, idx), batch_size=bs, shuffle=True, drop_last=True, num_workers=tv_workers,
+                    persistent_workers=tv_workers > 0)
+    tv = [epoch_rate(dl, len) for _ in range(epochs)]
+    tv_cold, tv_warm = tv[0][0], sum(r for r, _ in tv[1:]) / max(1, len(tv) - 1)
+
+    print(f"\n{'loader':58}{'cold img/s':>12}{'warm img/s':>12}")
+    print(f"{'boostclf contest_dls (cache, batch aug, 0 workers)':58}{bc_cold:12.0f}{bc_warm:12.0f}")
+    print(f"{f'boostclf contest_dls without cache ({tv_workers} workers)':58}{'':12}{nc_rate:12.0f}")
+    print(f"{f'torchvision ImageFolder + DataLoader ({tv_workers} workers)':58}{tv_cold:12.0f}{tv_warm:12.0f}")
+    print(f"\nratio boostclf / torchvision: warm {bc_warm / tv_warm:.2f}, cold (cache build included) {bc_cold / tv_cold:.2f}")
+    print("(cold: first epoch; warm: mean of the later epochs)")
