@@ -14,9 +14,11 @@ from fastcore.script import call_parse, store_true
 from .core import BoostclfError
 from .data import _where, check_contest, load_contest, make_folds, save_folds, show_samples, IMAGE_CHECKS
 from .demo import make_demo_contest, manifest_path, load_manifest
+from .eda import eda_report
+from .dedup import find_duplicates, removal_plan, save_duplicates
 
 # %% auto #0
-__all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_demo']
+__all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -66,6 +68,35 @@ def boostclf_check(
 
 # %% ../nbs/90_cli.ipynb #10f03094
 @call_parse
+def boostclf_eda(
+    path:str, # the contest's data folder
+    out:str='eda', # folder for the profile CSVs, the figures and eda.html
+):
+    "Profile a contest: CSVs, PNG figures and one self-contained eda.html"
+    try: page = eda_report(load_contest(path, strict=False, images='full'), out)
+    except BoostclfError as e: sys.exit(f"boostclf-eda: {e}")
+    print(f"report: {page}")
+
+@call_parse
+def boostclf_dedup(
+    path:str, # the contest's data folder
+    out:str='duplicates.csv', # the group report; the removal plan goes beside it as <name>_removal.csv
+    threshold:int=48, # hash bits (of 255) within which two images are candidate copies
+    no_flips:store_true=False, # do not look for mirrored copies
+):
+    "Find duplicate groups across train and test; write the group report and the removal plan"
+    try:
+        contest = load_contest(path, strict=False, images='full')
+        report = find_duplicates(contest, max_distance=threshold, flips=not no_flips)
+        r, p = save_duplicates(report, plan := removal_plan(report, contest), out)
+    except BoostclfError as e: sys.exit(f"boostclf-dedup: {e}")
+    kinds = pd.Series([k for ks in report.drop_duplicates('group_id').kinds for k in ks.split(';')]).value_counts()
+    print(f"{report.group_id.nunique()} group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
+    print(f"{(plan.action == 'drop').sum()} training image(s) to drop, {(plan.action == 'review').sum()} to review")
+    print(f"groups: {r}\nplan:   {p}")
+
+# %% ../nbs/90_cli.ipynb #89203791
+@call_parse
 def boostclf_demo(
     out:str='boostclf-demo', # folder for the demo's data and run
     n_classes:int=10, # number of classes
@@ -79,14 +110,21 @@ def boostclf_demo(
     import matplotlib; matplotlib.use('Agg')
     if quick: n_classes, per_class, n_test, n_folds = 4, 8, 10, 2
     out = Path(out); data, run = out/'data', out/'run'
+    steps = 4
     try:
-        print(f"[1/3] drawing the demo contest ({n_classes} classes x {per_class} images, {n_test} test images)")
+        print(f"[1/{steps}] drawing the demo contest ({n_classes} classes x {per_class} images, {n_test} test images)")
         make_demo_contest(data, n_classes, per_class, n_test, seed, overwrite=True)
-        print("[2/3] checking every table row and image")
+        print(f"[2/{steps}] checking every table row and image")
         contest = load_contest(data, n_folds=n_folds, images='full')
         print(f"      {contest}")
-        print(f"[3/3] assigning {n_folds} stratified folds and drawing samples")
-        folds = save_folds(make_folds(contest, n_folds, seed), run, data)
-        show_samples(contest, per_class=6).savefig(run/'samples.png', dpi=80)
+        print(f"[3/{steps}] exploring the data and finding duplicates")
+        page = eda_report(contest, run/'eda')
+        dups = find_duplicates(contest)
+        dup_csv, plan_csv = save_duplicates(dups, removal_plan(dups, contest), run/'duplicates.csv')
+        kinds = pd.Series([k for ks in dups.drop_duplicates('group_id').kinds for k in ks.split(';')]).value_counts()
+        print(f"      {dups.group_id.nunique()} duplicate group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
+        print(f"[4/{steps}] assigning {n_folds} stratified folds, duplicates kept together")
+        folds = save_folds(make_folds(contest, n_folds, seed, groups=dups), run, data)
     except BoostclfError as e: sys.exit(f"boostclf-demo: {e}")
-    print(f"\ndata:     {data}\nmanifest: {manifest_path(data)}\nfolds:    {folds}\nsamples:  {run/'samples.png'}")
+    print(f"\ndata:       {data}\nmanifest:   {manifest_path(data)}\nEDA:        {page}\nduplicates: {dup_csv}\n"
+          f"removal:    {plan_csv}\nfolds:      {folds}")

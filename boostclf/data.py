@@ -338,7 +338,9 @@ def show_samples(contest:Contest, # a loaded contest
         for k, ax in enumerate(axs[r]):
             ax.set_xticks([]); ax.set_yticks([])
             for s in ax.spines.values(): s.set_visible(False)
-            if k < len(pick): ax.imshow(fit_image(load_image(contest.path/'train'/pick[k], size), size))
+            if k >= len(pick): continue
+            try: ax.imshow(fit_image(load_image(contest.path/'train'/pick[k], size), size))
+            except ImageLoadError as e: ax.text(0.5, 0.5, f'unreadable\n({e.kind})', ha='center', va='center', fontsize=7, color='tab:red')
         axs[r, 0].set_ylabel(f"{tgt.get(c, '?')}: {c}\n({counts.get(c, 0)})", rotation=0, ha='right', va='center', fontsize=8)
     fig.tight_layout()
     return fig

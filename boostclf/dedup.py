@@ -10,7 +10,7 @@ import os, hashlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd
-from PIL import Image
+from PIL import Image, ImageFilter
 from fastprogress.fastprogress import progress_bar
 from .core import BoostclfError, write_csv
 from .images import load_image, ImageLoadError
@@ -26,7 +26,9 @@ def ink_thumbnail(path:str|Path, # image file
                   ink_threshold:int=128, # darkness (0-255 below white) that counts as ink when cropping; lowered for faint ink
                  ) -> tuple:
     "A `side` x `side` float32 thumbnail of the ink, cropped and centred, and the ink's box on the page (x0, y0, x1, y1 in [0, 1])"
-    a = 255 - np.asarray(load_image(path, size=2 * side).convert('L'), dtype=np.float32)
+    im = load_image(path, size=4 * side, gray=True)
+    if min(im.size) >= 8 * side: im = im.reduce(min(im.size) // (4 * side))  # PNGs are not draft-decoded: shrink before the array work
+    a = 255 - np.asarray(im, dtype=np.float32)
     H, W = a.shape
     ys, xs = np.nonzero(a > min(ink_threshold, 0.5 * a.max()))
     box = np.array([xs.min() / W, ys.min() / H, (xs.max() + 1) / W, (ys.max() + 1) / H]) if len(ys) else np.array([0., 0., 1., 1.])
@@ -34,7 +36,9 @@ def ink_thumbnail(path:str|Path, # image file
     h, w = a.shape; s = max(h, w)
     sq = np.zeros((s, s), np.float32)
     sq[(s - h) // 2:(s - h) // 2 + h, (s - w) // 2:(s - w) // 2 + w] = a
-    return np.asarray(Image.fromarray(sq).resize((side, side), Image.BOX), dtype=np.float32), box
+    # a slight blur makes thin strokes tolerant of the half-pixel shifts that resizing and mirroring cause
+    thumb = Image.fromarray(sq.astype(np.uint8), 'L').resize((side, side), Image.BOX).filter(ImageFilter.GaussianBlur(0.8))
+    return np.asarray(thumb, dtype=np.float32), box
 
 # %% ../nbs/05_dedup.ipynb #71704230
 def _dct_matrix(n:int) -> np.ndarray:
@@ -48,8 +52,8 @@ def dct_hash(thumbs:np.ndarray, # (N, side, side) thumbnails
              hash_size:int=16, # keep the hash_size x hash_size lowest frequencies
             ) -> np.ndarray:
     "(N, W) uint64 words of perceptual-hash bits, one row per thumbnail"
-    D = _dct_matrix(thumbs.shape[-1])
-    C = np.einsum('ij,njk,lk->nil', D, thumbs.astype(np.float64), D)[:, :hash_size, :hash_size].reshape(len(thumbs), -1)[:, 1:]
+    D = _dct_matrix(thumbs.shape[-1])[:hash_size].astype(np.float32)
+    C = (D @ thumbs.astype(np.float32) @ D.T).reshape(len(thumbs), -1)[:, 1:]  # only the low frequencies are computed
     bits = C > np.median(C, axis=1, keepdims=True)
     words = -(-bits.shape[1] // 64)
     packed = np.packbits(bits, axis=1)
@@ -78,13 +82,23 @@ def hamming_pairs(a:np.ndarray, # (N, W) uint64 hashes
     return np.concatenate(I), np.concatenate(J), np.concatenate(Dd).astype(int)
 
 # %% ../nbs/05_dedup.ipynb #82a42491
+def _parallel_map(fn, items:list, n_workers:int|None=None, chunk:int=64) -> list:
+    "`fn` over `items` with a progress bar: forked processes for large inputs (decoding holds the GIL too often for threads)"
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    n = n_workers or os.cpu_count() or 1
+    if n > 1 and len(items) >= 4 * chunk and 'fork' in mp.get_all_start_methods():
+        with ProcessPoolExecutor(n, mp_context=mp.get_context('fork')) as ex:
+            return list(progress_bar(ex.map(fn, items, chunksize=chunk), total=len(items), leave=False))
+    with ThreadPoolExecutor(max(1, n)) as ex: return list(progress_bar(ex.map(fn, items), total=len(items), leave=False))
+
 def _pixel_digest(path) -> str:
     "Digest of the decoded pixels (not the bytes), so a re-saved PNG still counts as exact"
     im = load_image(path)
     return hashlib.sha1(f"{im.size}".encode() + im.tobytes()).hexdigest()
 
 def _unit(x):
-    x = x.reshape(len(x), -1); x = x - x.mean(1, keepdims=True)
+    x = x.reshape(len(x), x[0].size if len(x) else 0); x = x - x.mean(1, keepdims=True)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-6)
 
 def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently)
@@ -92,7 +106,7 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
                     min_corr:float=0.8, # and their thumbnails correlate at least this much (mirror-aware)
                     max_box_shift:float=0.02, # and their ink boxes differ by at most this fraction of the page (mirror-aware)
                     flips:bool=True, # also find horizontally mirrored copies
-                    n_workers:int|None=None, # threads for decoding
+                    n_workers:int|None=None, # decoding processes (default: the CPU count)
                    ) -> pd.DataFrame:
     "One row per member of each duplicate group: group_id, kinds, split, image_path, class_name"
     from scipy.sparse import coo_matrix
@@ -102,9 +116,8 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
                        contest.test.assign(split='test', class_name='')[['split', 'image_path', 'class_name']]], ignore_index=True)
     files = contest.train_files() + contest.test_files()
     if not files: raise BoostclfError(f"{contest.path}: no images to compare")
-    with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
-        feats = list(progress_bar(ex.map(ink_thumbnail, files), total=len(files), leave=False))
-    thumbs, boxes = np.stack([t for t, _ in feats]), np.stack([b for _, b in feats])
+    feats = _parallel_map(ink_thumbnail, files, n_workers)
+    thumbs, boxes = np.stack([t for t, _ in feats]), np.stack([b for _, b in feats]); del feats
     direct, mirror = dct_hash(thumbs), dct_hash(thumbs[:, :, ::-1])
     i, j, d = hamming_pairs(direct, direct, max_distance)
     is_flip = np.zeros(len(i), bool)
@@ -113,17 +126,24 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
         fi, fj = np.minimum(fi, fj), np.maximum(fi, fj)
         i, j, d = np.concatenate([i, fi]), np.concatenate([j, fj]), np.concatenate([d, fd])
         is_flip = np.concatenate([is_flip, np.ones(len(fi), bool)])
-    z, zf = _unit(thumbs), _unit(thumbs[:, :, ::-1].copy())
-    corr = np.where(is_flip, (z[i] * zf[j]).sum(1), (z[i] * z[j]).sum(1))
+    other = thumbs[j]; other[is_flip] = other[is_flip][:, :, ::-1]   # candidates only: no copy of every thumbnail
+    corr = (_unit(thumbs[i]) * _unit(other)).sum(1)
     mirrored = np.stack([1 - boxes[:, 2], boxes[:, 1], 1 - boxes[:, 0], boxes[:, 3]], 1)
     shift = np.abs(boxes[i] - np.where(is_flip[:, None], mirrored[j], boxes[j])).max(1)
     edges = pd.DataFrame(dict(i=i, j=j, d=d, flip=is_flip, corr=corr, shift=shift))
     edges = edges[(edges['corr'] >= min_corr) & (edges['shift'] <= max_box_shift)].sort_values(['i', 'j', 'd']).drop_duplicates(['i', 'j'], keep='first')
     cols = ['group_id', 'kinds', 'split', 'image_path', 'class_name']
     if edges.empty: return pd.DataFrame(columns=cols)
-    nodes = np.unique(edges[['i', 'j']].values)
-    digest = dict(zip(nodes, ThreadPoolExecutor(n_workers or 4).map(lambda k: _pixel_digest(files[k]), nodes)))
-    edges['kind'] = ['exact' if digest[a] == digest[b] else 'flip' if f else 'near' for a, b, f in zip(edges.i, edges.j, edges.flip)]
+    # same pixels imply the same thumbnail, so only unmirrored pairs at distance 0 can be exact; equal bytes settle most of them
+    maybe = edges[(edges.d == 0) & ~edges.flip]
+    nodes = np.unique(maybe[['i', 'j']].values)
+    with ThreadPoolExecutor(n_workers or 4) as ex:
+        raw = dict(zip(nodes, ex.map(lambda k: hashlib.sha1(files[k].read_bytes()).hexdigest(), nodes)))
+        differ = np.unique([k for a, b in zip(maybe.i, maybe.j) if raw[a] != raw[b] for k in (a, b)])
+        pix = dict(zip(differ, ex.map(lambda k: _pixel_digest(files[k]), differ)))
+    def same(a, b): return raw[a] == raw[b] or (a in pix and b in pix and pix[a] == pix[b])
+    exact = {(a, b) for a, b in zip(maybe.i, maybe.j) if same(a, b)}
+    edges['kind'] = ['exact' if (a, b) in exact else 'flip' if f else 'near' for a, b, f in zip(edges.i, edges.j, edges.flip)]
     g = coo_matrix((np.ones(len(edges)), (edges.i, edges.j)), shape=(len(files),) * 2)
     _, comp = connected_components(g, directed=False)
     edges['comp'] = comp[edges.i.values]

@@ -75,20 +75,24 @@ def load_image(path:str|Path, # image file
                size:int|None=None, # if set, JPEGs are decoded at the smallest scale that is still at least `size` px a side
                bg:tuple=(255, 255, 255), # background for transparent pixels
                max_pixels:int=MAX_PIXELS, # decompression-bomb guard, see `open_image`
+               gray:bool=False, # return 8-bit grayscale ('L') instead of RGB
               ) -> Image.Image:
-    "Decode `path` to an upright 8-bit RGB image, or raise `ImageLoadError` naming the file and the fix"
+    "Decode `path` to an upright 8-bit RGB (or grayscale) image, or raise `ImageLoadError` naming the file and the fix"
     with open_image(path, max_pixels) as im:
         try:
-            # JPEG's DCT scaling decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost of a full decode
-            if size and im.format == 'JPEG': im.draft('RGB', (size, size))
+            # JPEG's DCT scaling decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost of a full decode;
+            # asking for 'L' also skips the chroma planes
+            if size and im.format == 'JPEG': im.draft('L' if gray else 'RGB', (size, size))
             im.load()
             up = ImageOps.exif_transpose(im)
-            rgb = to_rgb(up, bg)
-            return rgb.copy() if rgb is im else rgb
+            if gray and up.mode == 'L' and 'transparency' not in up.info: out = up
+            else: out = to_rgb(up, bg)
+            if gray and out.mode != 'L': out = out.convert('L')
+            return out.copy() if out is im else out
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise ImageLoadError(path, 'corrupt', f"truncated or corrupt image data ({e}); copy it again from the source, or drop it") from None
 
-# %% ../nbs/01_images.ipynb #f601774b
+# %% ../nbs/01_images.ipynb #ea287753
 RESIZE_METHODS = ('pad', 'squish', 'crop')
 
 def fit_image(im:Image.Image, # RGB image
@@ -110,7 +114,7 @@ def fit_image(im:Image.Image, # RGB image
     out.paste(im.resize((nw, nh), resample, reducing_gap=2.0), ((size - nw) // 2, (size - nh) // 2))
     return out
 
-# %% ../nbs/01_images.ipynb #00b6a8b8
+# %% ../nbs/01_images.ipynb #518d706b
 def check_image(path:str|Path, # image file
                 full:bool=True, # decode all the pixels (catches truncation) rather than only the header
                 max_pixels:int=MAX_PIXELS, # decompression-bomb guard
