@@ -18,7 +18,8 @@ from .eda import eda_report
 from .dedup import find_duplicates, removal_plan, save_duplicates
 
 # %% auto #0
-__all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_demo']
+__all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
+           'boostclf_lr_find', 'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -96,6 +97,36 @@ def boostclf_dedup(
     print(f"groups: {r}\nplan:   {p}")
 
 # %% ../nbs/90_cli.ipynb #89203791
+@call_parse(pos=['config'])
+def boostclf_train(
+    config:str=None, # the experiment's YAML file
+    set:Annotated[str, "overrides as key=value pairs, e.g. model.name=resnet10t train.epochs=3", dict(nargs='*')]=None,
+    resume:str=None, # continue the interrupted run in this folder from its last complete epoch
+):
+    "Train the folds of an experiment and print where the run went"
+    from boostclf.train import fit_folds
+    if not (config or resume): sys.exit("boostclf-train: give a CONFIG file, or --resume RUN_DIR")
+    try: run = fit_folds(resume, resume=True) if resume else fit_folds(config, overrides=set)
+    except BoostclfError as e: sys.exit(f"boostclf-train: {e}")
+    import json
+    s = json.loads((run/'summary.json').read_text())
+    print(f"OOF accuracy {s['oof_accuracy']:.4f}, macro-F1 {s['oof_macro_f1']:.4f} ({s['weights']} weights); "
+          f"per fold {s['accuracy_mean']:.4f} +- {s['accuracy_std']:.4f}")
+    print(f"run: {run}")
+
+@call_parse
+def boostclf_lr_find(
+    config:str, # the experiment's YAML file
+    set:Annotated[str, "overrides as key=value pairs", dict(nargs='*')]=None,
+    out:str=None, # where to save the plot (default: <output>/lr_find.png)
+):
+    "Run fastai's learning-rate finder on fold 0 and save the plot"
+    from boostclf.train import lr_find
+    try: lr, png = lr_find(config, out, overrides=set)
+    except BoostclfError as e: sys.exit(f"boostclf-lr-find: {e}")
+    print(f"suggested lr: {lr:.2e}\nplot: {png}")
+
+# %% ../nbs/90_cli.ipynb #8b6a6616
 @call_parse
 def boostclf_demo(
     out:str='boostclf-demo', # folder for the demo's data and run
