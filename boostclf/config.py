@@ -35,6 +35,7 @@ class ModelCfg:
     weights: str = '' # a local safetensors or state-dict file with pretrained weights (offline clusters)
     head: str = 'fastai' # fastai (pooling + MLP head) or linear (pooling + one linear layer)
     drop_path: float = 0.0 # stochastic-depth rate, for models that support it
+    llrd: float = 0.0 # layer-wise learning-rate decay per block for ViT-style models, e.g. 0.75 (0: off)
 
 @dataclass
 class TrainCfg:
@@ -53,6 +54,7 @@ class TrainCfg:
     ema: float = 0.0 # decay of the weights' exponential moving average (0: off), e.g. 0.999
     early_stop: int = 0 # stop a fold after this many epochs without improvement (0: off)
     grad_accum: int = 1 # batches whose gradients are accumulated per step
+    wandb: bool = False # log to Weights & Biases (optional extra; honours WANDB_MODE=offline)
 
 @dataclass
 class CVCfg:
@@ -76,7 +78,7 @@ class Config:
 CHOICES = {'data.resize': ('pad', 'squish', 'crop'), 'data.aug': ('sketch', 'sketch+warp', 'flip', 'none'),
            'model.head': ('fastai', 'linear'), 'train.loss': ('ce', 'label_smoothing', 'focal'), 'train.opt': ('adamw', 'sgd'),
            'train.schedule': ('one_cycle', 'fine_tune', 'flat_cos'), 'train.precision': ('auto', 'fp32', 'fp16', 'bf16')}
-RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
+RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
           'train.ema': (0, 0.999999), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}
 

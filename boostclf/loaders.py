@@ -122,7 +122,7 @@ class RowLabel(Transform):
 # %% ../nbs/03a_loaders.ipynb #2cb31218
 def contest_dls(contest:Contest, # a loaded contest
                 folds:pd.DataFrame, # `make_folds` output: image_path, fold
-                fold:int=0, # the fold held out for validation
+                fold:int|None=0, # the fold held out for validation; None trains on every image (validation then only monitors training images)
                 img_size:int=128, # side of the model's input (px)
                 resize:str='pad', # how images become squares: 'pad', 'squish' or 'crop'
                 arch:str='resnet18', # timm model whose pretrained statistics normalise the inputs
@@ -138,13 +138,14 @@ def contest_dls(contest:Contest, # a loaded contest
     f = folds.set_index('image_path').fold
     missing = set(contest.train.image_path) - set(f.index)
     if missing: raise BoostclfError(f"{len(missing)} training image(s) have no fold, e.g. {sorted(missing)[:2]}; make the folds again for this data")
-    if fold not in set(f): raise BoostclfError(f"cv fold {fold!r} does not exist; the folds are {sorted(set(f))}")
+    if fold is not None and fold not in set(f): raise BoostclfError(f"cv fold {fold!r} does not exist; the folds are {sorted(set(f))}")
     batch_augs(aug)  # validate before any work
     keep = ~contest.train.image_path.isin(set(exclude or []))
     train = contest.train[keep].reset_index(drop=True)
     files = [contest.path/'train'/p for p in train.image_path]
     fold_of = f.loc[train.image_path].values
-    splits = (list(np.flatnonzero(fold_of != fold)), list(np.flatnonzero(fold_of == fold)))
+    if fold is None: splits = (list(range(len(train))), list(range(min(len(train), bs))))
+    else: splits = (list(np.flatnonzero(fold_of != fold)), list(np.flatnonzero(fold_of == fold)))
     x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir)) if cache else DecodedImage(files, img_size, resize)
     dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
     mean, std = model_stats(arch)

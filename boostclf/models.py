@@ -12,7 +12,7 @@ from .core import BoostclfError, atomic_path
 from .config import ModelCfg
 
 # %% auto #0
-__all__ = ['build_model', 'param_groups', 'save_weights', 'load_state', 'load_weights']
+__all__ = ['build_model', 'param_groups', 'layer_lrs', 'save_weights', 'load_state', 'load_weights']
 
 # %% ../nbs/07_models.ipynb #716c49cc
 def _timm_kwargs(cfg:ModelCfg) -> dict:
@@ -38,16 +38,38 @@ def build_model(cfg:ModelCfg, # the `model` section of the config
     pretrained = kw.pop('pretrained')
     return create_timm_model(cfg.name, n_classes, default_split, pretrained, **kw)[0]
 
-def param_groups(model:nn.Module, # from `build_model`
-                ) -> list:
-    "Parameter groups (body, head) for discriminative learning rates and freezing"
-    from fastai.vision.learner import default_split
-    if isinstance(model, nn.Sequential) and len(model) == 2: return default_split(model)
-    head = list(model.get_classifier().parameters())
-    ids = {id(p) for p in head}
-    return [[p for p in model.parameters() if id(p) not in ids], head]
+def _body_and_head(model:nn.Module):
+    "The timm body and the head parameters of a `build_model` network"
+    if isinstance(model, nn.Sequential) and len(model) == 2: return model[0].model, list(model[1].parameters())
+    return model, list(model.get_classifier().parameters())
 
-# %% ../nbs/07_models.ipynb #7bdba91f
+def param_groups(model:nn.Module, # from `build_model`
+                 per_block:bool=False, # one group per transformer block (for layer-wise LR decay), when the body has `blocks`
+                ) -> list:
+    "Parameter groups, from input to output: (body, head), or (stem, block 1, ..., block n, head)"
+    body, head = _body_and_head(model)
+    head_ids = {id(p) for p in head}
+    blocks = getattr(body, 'blocks', None) if per_block else None
+    if blocks is None: return [[p for p in model.parameters() if id(p) not in head_ids], head]
+    in_blocks = [list(b.parameters()) for b in blocks]
+    # modules registered after the blocks (final norm) go with the head; those before (patch embedding) and the
+    # body's own parameters (class token, position embedding) form the stem
+    names = [n for n, _ in body.named_children()]
+    after = {id(p) for n, c in body.named_children() if names.index(n) > names.index('blocks') for p in c.parameters()}
+    seen = head_ids | after | {id(p) for g in in_blocks for p in g}
+    late = [p for p in model.parameters() if id(p) in after and id(p) not in head_ids] + head
+    early = [p for p in model.parameters() if id(p) not in seen]
+    return [early, *in_blocks, late]
+
+def layer_lrs(lr:float, # learning rate of the head
+              n_groups:int, # parameter groups, input first
+              decay:float, # factor per group towards the input
+             ):
+    "Learning rates for `n_groups` groups decaying by `decay` from the head down"
+    import numpy as np
+    return lr * decay ** np.arange(n_groups - 1, -1, -1)
+
+# %% ../nbs/07_models.ipynb #9929d3f3
 def save_weights(model_or_state, # a module or a state dict
                  path:str|Path, # .safetensors (recommended) or .pth
                 ) -> Path:

@@ -6,7 +6,7 @@ Docs: https://boostclf.github.io/boostclf/train.html.md"""
 
 # %% ../nbs/08_train.ipynb #c8bb9b90
 from __future__ import annotations
-import json, os, time, math, contextlib
+import json, os, time, math, contextlib, dataclasses
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastai.learner import Learner
@@ -22,12 +22,12 @@ from .core import BoostclfError, write_csv, write_json, in_test
 from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls
-from .models import build_model, param_groups, save_weights, load_weights, load_state
+from .models import build_model, param_groups, layer_lrs, save_weights, load_weights, load_state
 from .runs import Probs, save_probs, provenance, data_checksum, folds_checksum
 
 # %% auto #0
 __all__ = ['LOSSES', 'DEMO_CONFIG', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint', 'make_learner',
-           'fit_fold', 'fit_folds', 'load_probs_checked', 'demo_run', 'lr_find']
+           'fit_lrs', 'fit_fold', 'fit_folds', 'load_probs_checked', 'demo_run', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #ee290973
 class Autocast(Callback):
@@ -122,12 +122,18 @@ def make_learner(cfg:Config, # the experiment
     "A fastai Learner for `cfg` on `dls`"
     from fastai.metrics import F1Score
     model = build_model(cfg.model, len(dls.vocab))
+    from functools import partial
     learn = Learner(dls, model, loss_func=LOSSES[cfg.train.loss](), opt_func=_opt(cfg), lr=cfg.train.lr, wd=cfg.train.wd,
-                    splitter=param_groups, metrics=[accuracy, F1Score(average='macro')])
+                    splitter=partial(param_groups, per_block=bool(cfg.model.llrd)), metrics=[accuracy, F1Score(average='macro')])
     dev = torch.device(device if device is not None else (dls.device or 'cpu'))
     if dev.type == 'cuda' and 'vit' not in cfg.model.name: learn.model = learn.model.to(memory_format=torch.channels_last)
     if cfg.model.pretrained: learn.freeze()
     return learn
+
+def fit_lrs(cfg:Config, learn:Learner):
+    "The peak learning rate(s) to fit with: one rate, or one per group decaying towards the input with `model.llrd`"
+    if not cfg.model.llrd: return cfg.train.lr
+    return layer_lrs(cfg.train.lr, len(learn.splitter(learn.model)), cfg.model.llrd)
 
 # %% ../nbs/08_train.ipynb #adb8304f
 def _fit_callbacks(cfg:Config, device) -> list:
@@ -137,19 +143,34 @@ def _fit_callbacks(cfg:Config, device) -> list:
     if cfg.train.cutmix: cbs.append(CutMix(cfg.train.cutmix))
     if cfg.train.grad_accum > 1: cbs.append(GradientAccumulation(cfg.train.grad_accum * cfg.train.bs))
     if cfg.train.early_stop: cbs.append(EarlyStoppingCallback(monitor='valid_loss', patience=cfg.train.early_stop))
+    if cfg.train.wandb:
+        from boostclf.core import optional_import
+        wandb = optional_import('wandb', 'wandb', 'train.wandb')
+        from fastai.callback.wandb import WandbCallback
+        class _Wandb(WandbCallback):
+            "fastai's callback; the config is boostclf's own (logged at init), since fastai's argument gathering trips on some metrics"
+            def before_fit(self):
+                self.learn.gather_args = lambda: {}
+                try: super().before_fit()
+                finally: del self.learn.gather_args
+        if wandb.run is None:
+            Path(cfg.output).mkdir(parents=True, exist_ok=True)
+            wandb.init(project='boostclf', dir=cfg.output, config=dataclasses.asdict(cfg))
+        cbs.append(_Wandb(log_preds=False, log_model=False))
     return cbs
 
 def fit_fold(cfg:Config, # the experiment
              contest:Contest, # the loaded data (rows to exclude already removed)
              folds:pd.DataFrame, # image_path, fold
-             fold:int, # the fold held out
+             fold:int|None, # the fold held out; None trains on every image (the full fit, in `full/`)
              run_dir:str|Path, # the run folder
              resume:bool=False, # continue from the fold's last complete epoch
              device=None, # where to train (default: fastai's default device)
+             epochs:int|None=None, # epochs to train (default: `train.epochs`)
             ) -> Learner:
     "Train one fold, checkpointing every epoch; returns the Learner with the final weights"
-    fold_dir = Path(run_dir)/f'fold_{fold}'; fold_dir.mkdir(parents=True, exist_ok=True)
-    set_seed(cfg.seed + fold, reproducible=True)
+    fold_dir = Path(run_dir)/('full' if fold is None else f'fold_{fold}'); fold_dir.mkdir(parents=True, exist_ok=True)
+    set_seed(cfg.seed + (1000 if fold is None else fold), reproducible=True)
     dls = contest_dls(contest, folds, fold, img_size=cfg.data.img_size, resize=cfg.data.resize, arch=cfg.model.name, bs=cfg.train.bs,
                       aug=cfg.data.aug, cache=cfg.data.cache, device=device)
     learn = make_learner(cfg, dls, device)
@@ -167,7 +188,7 @@ def fit_fold(cfg:Config, # the experiment
                 from timm.utils import ModelEmaV3
                 c.ema = ModelEmaV3(learn.model, decay=c.decay); load_weights(c.ema.module, fold_dir/'last_ema.safetensors')
     cbs.append(Checkpoint(fold_dir, start, history, best))
-    n, lr = cfg.train.epochs, cfg.train.lr
+    n, lr = epochs or cfg.train.epochs, fit_lrs(cfg, learn)
     if start < n:
         if cfg.train.schedule == 'one_cycle': learn.fit_one_cycle(n, lr, cbs=cbs, start_epoch=start)
         elif cfg.train.schedule == 'flat_cos': learn.fit_flat_cos(n, lr, cbs=cbs, start_epoch=start)
@@ -177,7 +198,7 @@ def fit_fold(cfg:Config, # the experiment
             learn.unfreeze()
             rest = max(0, start - cfg.train.freeze_epochs)
             cbs[-1].start_epoch = rest
-            learn.fit_one_cycle(n - cfg.train.freeze_epochs, slice(lr / 100, lr / 2), cbs=cbs, start_epoch=rest)
+            learn.fit_one_cycle(n - cfg.train.freeze_epochs, lr if cfg.model.llrd else slice(lr / 100, lr / 2), cbs=cbs, start_epoch=rest)
     learn.ema = next((c.ema for c in cbs if isinstance(c, EMA)), None)
     learn.history = pd.read_csv(fold_dir/'history.csv')
     return learn
@@ -252,9 +273,23 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     summary = dict(folds=[int(f) for f in m.fold], weights=oof.meta['weights'], n_oof=len(oof.image_path),
                    **{f'{c}_{s}': float(getattr(m[c], s)()) for c in ('accuracy', 'macro_f1', 'log_loss') for s in ('mean', 'std')},
                    **{f'oof_{k}': v for k, v in _scores(oof, contest.train.set_index('image_path').target.loc[oof.image_path].values).items()})
-    if cfg.cv.full_fit: summary['full_fit'] = 'not run: full_fit is not implemented yet'
+    if cfg.cv.full_fit: summary['full_fit'] = _full_fit(cfg, contest, folds, run, resume, device)
     write_json(summary, run/'summary.json')
     return run
+
+def _cv_epochs(cfg:Config, run:Path) -> int:
+    "Epochs for the full fit: `train.epochs`, or with early stopping the mean best epoch of the folds"
+    if not cfg.train.early_stop: return cfg.train.epochs
+    best = [int(pd.read_csv(h).valid_loss.idxmin()) + 1 for h in sorted(run.glob('fold_*/history.csv'))]
+    return max(1, round(sum(best) / len(best)))
+
+def _full_fit(cfg:Config, contest, folds, run:Path, resume:bool, device) -> dict:
+    "Train on every training image for the epochs CV chose; the submission's model"
+    n = _cv_epochs(cfg, run)
+    learn = fit_fold(cfg, contest, folds, None, run, resume=resume, device=device, epochs=n)
+    if learn.ema is not None: save_weights(learn.ema.module, run/'full'/'final.safetensors')
+    else: save_weights(learn.model, run/'full'/'final.safetensors')
+    return dict(epochs=n, weights='ema' if learn.ema is not None else 'raw', file='full/final.safetensors')
 
 def load_probs_checked(path, dsum, fsum) -> Probs:
     "A probability file that must come from the same data and folds"
@@ -290,7 +325,7 @@ def demo_run(root:str|Path|None=None, # cache folder (default: under `default_ca
         import shutil; shutil.rmtree(run, ignore_errors=True)
         return fit_folds(cfg, device='cpu')
 
-# %% ../nbs/08_train.ipynb #ada3790e
+# %% ../nbs/08_train.ipynb #4fa7c653
 def lr_find(cfg:Config|str|Path, # a config or YAML file
             out:str|Path|None=None, # where to save the plot (default: `<output>/lr_find.png`)
             fold:int=0, # the fold whose training images are used
