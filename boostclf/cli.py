@@ -19,7 +19,7 @@ from .dedup import find_duplicates, removal_plan, save_duplicates
 
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
-           'boostclf_lr_find', 'boostclf_demo']
+           'boostclf_lr_find', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission', 'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -127,6 +127,46 @@ def boostclf_lr_find(
     print(f"suggested lr: {lr:.2e}\nplot: {png}")
 
 # %% ../nbs/90_cli.ipynb #8b6a6616
+@call_parse
+def boostclf_predict(
+    run:str, # the run folder
+    tta:Annotated[str, "test-time augmentation", dict(choices=('none', 'hflip', 'multiscale', 'aug'))]='none',
+):
+    "Predict the test set with a run's models; writes RUN/test_<tta>.npz"
+    from boostclf.inference import predict
+    try: p = predict(run, tta=tta)
+    except BoostclfError as e: sys.exit(f"boostclf-predict: {e}")
+    print(f"{p}\nprobabilities: {Path(run)/f'test_{tta}.npz'}")
+
+@call_parse
+def boostclf_submit(
+    probs:str, # a test probability file (from boostclf-predict)
+    data:str, # the contest's data folder
+    out:str='submission.csv', # the submission to write
+):
+    "Write the submission (ID,image_path,target) from test probabilities, and check it"
+    from boostclf.inference import write_submission, check_submission
+    try:
+        path = write_submission(probs, data, out)
+        problems = check_submission(path, data)
+    except BoostclfError as e: sys.exit(f"boostclf-submit: {e}")
+    if len(problems): sys.exit(f"boostclf-submit: {path} fails its check:\n{problems.to_string(index=False)}")
+    print(f"submission: {path} ({len(pd.read_csv(path))} rows, checked)")
+
+@call_parse
+def boostclf_check_submission(
+    file:str, # the submission CSV
+    data:str, # the contest's data folder
+):
+    "Check a submission against the contest; exit with status 1 when it has problems"
+    from boostclf.inference import check_submission
+    try: problems = check_submission(file, data)
+    except BoostclfError as e: sys.exit(f"boostclf-check-submission: {e}")
+    if len(problems):
+        print(problems.to_string(index=False)); print(f"{file}: {len(problems)} problem(s)"); sys.exit(1)
+    print(f"{file}: ready to upload")
+
+# %% ../nbs/90_cli.ipynb #45587699
 @call_parse
 def boostclf_demo(
     out:str='boostclf-demo', # folder for the demo's data and run
