@@ -19,7 +19,8 @@ from .dedup import find_duplicates, removal_plan, save_duplicates
 
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
-           'boostclf_lr_find', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission', 'boostclf_demo']
+           'boostclf_lr_find', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission', 'boostclf_ensemble',
+           'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -167,6 +168,46 @@ def boostclf_check_submission(
     print(f"{file}: ready to upload")
 
 # %% ../nbs/90_cli.ipynb #45587699
+@call_parse
+def boostclf_ensemble(
+    probs:Annotated[str, "test probability files (RUN/test_<tta>.npz), one per member", dict(nargs='+')],
+    out:str='submission.csv', # the submission; the ensemble table goes beside it as ensemble.csv
+    weights:Annotated[float, "fixed member weights, in the order of PROBS", dict(nargs='*')]=None,
+    fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=('logloss', 'hillclimb'))]=None,
+    method:Annotated[str, "how to blend", dict(choices=('mean', 'weighted', 'geometric', 'rank', 'vote'))]='weighted',
+    leaks:str=None, # a duplicate report (boostclf-dedup): leaked test images take their training label
+    data:str=None, # the contest's data folder (default: from the first run's provenance)
+):
+    "Blend runs' test probabilities into a checked submission, with an honest ensemble table"
+    import json, numpy as np
+    from boostclf.ensemble import ensemble_oof, ensemble_test, apply_leaks
+    from boostclf.inference import write_submission, check_submission
+    from boostclf.core import write_csv
+    try:
+        runs = [Path(p).parent for p in probs]
+        data = data or json.loads((runs[0]/'provenance.json').read_text())['data_path']
+        contest = load_contest(data, images='none')
+        truth = dict(zip(contest.train.image_path, contest.train.target))
+        if weights and fit_weights: raise BoostclfError("give --weights or --fit-weights, not both")
+        table, w = ensemble_oof([r/'oof.npz' for r in runs], truth, method, fit_weights, names=[str(p) for p in probs])
+        if weights:
+            if len(weights) != len(probs): raise BoostclfError(f"{len(weights)} weights for {len(probs)} members")
+            table, w = ensemble_oof([r/'oof.npz' for r in runs], truth, method, None, names=[str(p) for p in probs])
+            w = np.asarray(weights, float) / np.sum(weights); table.loc[:len(w) - 1, 'weight'] = w
+        blended = ensemble_test(list(probs), w, method)
+        if leaks:
+            blended, overrides = apply_leaks(blended, leaks, contest)
+            write_csv(overrides, Path(out).with_name('leak_overrides.csv'))
+            print(f"{len(overrides)} leaked test image(s) overridden: {Path(out).with_name('leak_overrides.csv')}")
+        write_csv(table, Path(out).with_name('ensemble.csv'))
+        sub = write_submission(blended, contest, out)
+        problems = check_submission(sub, contest)
+    except BoostclfError as e: sys.exit(f"boostclf-ensemble: {e}")
+    print(table.to_string(index=False))
+    if len(problems): sys.exit(f"boostclf-ensemble: {sub} fails its check:\n{problems.to_string(index=False)}")
+    print(f"submission: {sub} (checked)\ntable:      {Path(out).with_name('ensemble.csv')}")
+
+# %% ../nbs/90_cli.ipynb #d9aa9ac9
 @call_parse
 def boostclf_demo(
     out:str='boostclf-demo', # folder for the demo's data and run

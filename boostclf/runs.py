@@ -63,14 +63,14 @@ def check_compatible(a:Probs, b:Probs, # two probability files
     "Refuse to combine probability files whose classes, images or data differ"
     if not (np.array_equal(a.targets, b.targets) and np.array_equal(a.class_names, b.class_names)):
         raise BoostclfError(f"{names[0]} and {names[1]} have different class vocabularies; they come from different contests or label sets")
-    if not np.array_equal(a.image_path, b.image_path):
-        only = sorted(set(a.image_path) ^ set(b.image_path))
-        raise BoostclfError(f"{names[0]} and {names[1]} cover different images" + (f" (e.g. {only[:2]})" if only else " (same images, different order)")
-                            + "; they cannot be aligned row by row")
+    only = sorted(set(a.image_path) ^ set(b.image_path))
+    if only: raise BoostclfError(f"{names[0]} and {names[1]} cover different images (e.g. {only[:2]}); they cannot be aligned row by row")
     for k in ('data_checksum', 'folds_checksum'):
         if a.meta.get(k) != b.meta.get(k):
             raise BoostclfError(f"{names[0]} and {names[1]} differ in {k} ({a.meta.get(k)} vs {b.meta.get(k)}): they were made from different "
-                                + ("data" if k == 'data_checksum' else "folds; train both with the same folds.csv"))
+                                + ("data" if k == 'data_checksum' else "folds; train both with the same folds.csv (same seed, n_folds and groups)"))
+    if not np.array_equal(a.image_path, b.image_path):
+        raise BoostclfError(f"{names[0]} and {names[1]} hold the same images in a different order; they cannot be aligned row by row")
     if not np.array_equal(a.fold, b.fold): raise BoostclfError(f"{names[0]} and {names[1]} assign images to different folds")
 
 # %% ../nbs/07a_runs.ipynb #8ee683bb

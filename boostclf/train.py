@@ -26,8 +26,8 @@ from .models import build_model, param_groups, layer_lrs, save_weights, load_wei
 from .runs import Probs, save_probs, provenance, data_checksum, folds_checksum
 
 # %% auto #0
-__all__ = ['LOSSES', 'DEMO_CONFIG', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint', 'make_learner',
-           'fit_lrs', 'fit_fold', 'fit_folds', 'load_probs_checked', 'demo_run', 'lr_find']
+__all__ = ['LOSSES', 'DEMO_CONFIG', 'DEMO_CONFIG_B', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint',
+           'make_learner', 'fit_lrs', 'fit_fold', 'fit_folds', 'load_probs_checked', 'demo_run', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #ee290973
 class Autocast(Callback):
@@ -302,9 +302,13 @@ def load_probs_checked(path, dsum, fsum) -> Probs:
 # %% ../nbs/08_train.ipynb #21dcf369
 DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=64),
                    train=dict(epochs=20, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
+# a second, different member for ensembling demos: same data, seed and folds
+DEMO_CONFIG_B = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=56, resize='squish'),
+                     train=dict(epochs=16, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
 
 def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
              n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
+             variant:str='a', # 'a' (`DEMO_CONFIG`) or 'b' (`DEMO_CONFIG_B`, on the same data and folds)
             ) -> Path:
     "A trained run on the demo contest, made once and then reused"
     import fcntl, hashlib, inspect, boostclf
@@ -312,16 +316,19 @@ def demo_run(root:str|Path|None=None, # cache folder (default: under `default_ca
     from boostclf.demo import make_demo_contest
     from boostclf import train as _t, loaders as _l, models as _m, runs as _r, data as _d, demo as _dm
     src = ''.join(inspect.getsource(m) for m in (_t, _l, _m, _r, _d, _dm))
-    key = hashlib.sha256(json.dumps([DEMO_CONFIG, n_classes, per_class, n_test, boostclf.__version__]).encode() + src.encode()).hexdigest()[:12]
+    if variant not in ('a', 'b'): raise BoostclfError(f"demo_run variant {variant!r} is not one of a, b")
+    conf = DEMO_CONFIG if variant == 'a' else DEMO_CONFIG_B
+    key = hashlib.sha256(json.dumps([DEMO_CONFIG, DEMO_CONFIG_B, n_classes, per_class, n_test, boostclf.__version__]).encode() + src.encode()).hexdigest()[:12]
     root = Path(root or default_cache_dir()/'demo_run')/key
     root.mkdir(parents=True, exist_ok=True)
     with open(root/'.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        run = root/'run'
+        run = root/('run' if variant == 'a' else 'run_b')
         if (run/'summary.json').is_file(): return run
         if in_test(): torch.set_num_threads(1)
-        data = make_demo_contest(root/'data', n_classes, per_class, n_test, seed=0, overwrite=True)
-        cfg = load_config({**DEMO_CONFIG, 'data': {**DEMO_CONFIG['data'], 'path': str(data)}, 'output': str(run)})
+        data = root/'data'
+        if not (root/'data.manifest.json').is_file(): make_demo_contest(data, n_classes, per_class, n_test, seed=0, overwrite=True)
+        cfg = load_config({**conf, 'data': {**conf['data'], 'path': str(data)}, 'output': str(run)})
         import shutil; shutil.rmtree(run, ignore_errors=True)
         return fit_folds(cfg, device='cpu')
 
