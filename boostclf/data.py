@@ -183,7 +183,7 @@ def _inspect_contest(path, n_folds=None, images='full', max_pixels=MAX_PIXELS, n
     if layout == 'csv':
         train = _read_table(path/'train.csv', TRAIN_COLS, 'train', probs)
         test = _read_table(path/'test.csv', TEST_COLS, 'test', probs) if (path/'test.csv').is_file() else None
-        if test is None and (path/'test.csv').is_file() is False and (path/'test').is_dir():
+        if not (path/'test.csv').is_file() and (path/'test').is_dir():
             probs.add('warning', 'unlisted', "test/ exists but test.csv does not; the test images are ignored", "add test.csv with an image_path column", 'test')
     else:
         train, test = _folder_table(path, probs)

@@ -261,7 +261,8 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
         if resume and f_oof.is_file(): p = load_probs_checked(f_oof, dsum, fsum)
         else:
             learn = fit_fold(cfg, contest, folds, k, run, resume=resume, device=device)
-            p = save_probs(_oof_for(learn, cfg, contest, idx, k, dsum, fsum), f_oof) and load_probs_checked(f_oof, dsum, fsum)
+            p = _oof_for(learn, cfg, contest, idx, k, dsum, fsum)
+            save_probs(p, f_oof)
         hist = pd.read_csv(run/f'fold_{k}'/'history.csv')
         rows.append(dict(fold=k, **_scores(p, contest.train.target.values[idx]), epochs=len(hist)))
         write_csv(pd.DataFrame(rows), run/'metrics.csv')
