@@ -43,7 +43,7 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     def plain():
         total = 0
         for w in weights:
-            model = load_weights(build_model(cfg.model, contest.n_classes), w).eval()
+            model = load_weights(build_model(cfg.model, contest.n_classes, cfg.data.img_size), w).eval()
             total = total + torch.cat([model((torch.from_numpy(arr[i:i + bs]).permute(0, 3, 1, 2).float() / 255 - mean) / std).softmax(1)
                                        for i in range(0, len(arr), bs)])
         return total / len(weights)

@@ -20,7 +20,7 @@ from .dedup import find_duplicates, removal_plan, save_duplicates
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
            'boostclf_lr_find', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission', 'boostclf_ensemble',
-           'boostclf_demo']
+           'boostclf_cam', 'boostclf_errors', 'boostclf_report', 'boostclf_sweep', 'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -103,12 +103,28 @@ def boostclf_train(
     config:str=None, # the experiment's YAML file
     set:Annotated[str, "overrides as key=value pairs, e.g. model.name=resnet10t train.epochs=3", dict(nargs='*')]=None,
     resume:str=None, # continue the interrupted run in this folder from its last complete epoch
+    num_processes:int=1, # data-parallel processes on this machine (relaunches through `accelerate launch`)
 ):
     "Train the folds of an experiment and print where the run went"
+    import os
     from boostclf.train import fit_folds
+    from boostclf.distributed import is_main, launch
     if not (config or resume): sys.exit("boostclf-train: give a CONFIG file, or --resume RUN_DIR")
+    if num_processes > 1 and int(os.environ.get('WORLD_SIZE', '1')) == 1:
+        argv, skip = [], False
+        for a in sys.argv[1:]:
+            if skip: skip = False; continue
+            if a == '--num-processes': skip = True; continue
+            if a.startswith('--num-processes='): continue
+            argv.append(a)
+        try: sys.exit(launch([sys.argv[0], *argv], num_processes))
+        except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-train: {e}")
     try: run = fit_folds(resume, resume=True) if resume else fit_folds(config, overrides=set)
     except BoostclfError as e: sys.exit(f"boostclf-train: {e}")
+    finally:
+        import torch
+        if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+    if not is_main(): return
     import json
     s = json.loads((run/'summary.json').read_text())
     print(f"OOF accuracy {s['oof_accuracy']:.4f}, macro-F1 {s['oof_macro_f1']:.4f} ({s['weights']} weights); "
@@ -209,34 +225,108 @@ def boostclf_ensemble(
 
 # %% ../nbs/90_cli.ipynb #d9aa9ac9
 @call_parse
-def boostclf_demo(
-    out:str='boostclf-demo', # folder for the demo's data and run
-    n_classes:int=10, # number of classes
-    per_class:int=40, # images drawn per class
-    n_test:int=200, # test images drawn
-    n_folds:int=5, # cross-validation folds
-    seed:int=0, # random seed
-    quick:store_true=False, # smallest sizes, for tests
+def boostclf_cam(
+    run:str, # the run folder (with oof.npz)
+    out:str='cams', # folder for the grids, overlays and cams.csv
+    method:Annotated[str, "CAM method (pytorch-grad-cam)", dict(choices=('gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam', 'eigencam', 'eigengradcam', 'gradcamelementwise', 'scorecam', 'ablationcam', 'kpcacam'))]='gradcam',
+    n:int=12, # images per grid
+    n_classes:int=4, # hardest classes, one grid each
 ):
-    "The main job on the built-in demo contest"
+    "Grad-CAM grids of a run: confident errors, hardest classes, the most confused pair"
+    from boostclf.cam import save_cams
     import matplotlib; matplotlib.use('Agg')
-    if quick: n_classes, per_class, n_test, n_folds = 4, 8, 10, 2
-    out = Path(out); data, run = out/'data', out/'run'
-    steps = 4
+    try: table = save_cams(run, out, method, n, n_classes)
+    except BoostclfError as e: sys.exit(f"boostclf-cam: {e}")
+    print(f"{table.grid.nunique()} grid(s), {len(table)} image(s) explained with {method}\ngrids:    {Path(out)}\ntable:    {Path(out)/'cams.csv'}")
+
+@call_parse
+def boostclf_errors(
+    run:str, # the run folder (with oof.npz)
+    out:str=None, # folder for errors.csv, the tables, figures and errors.html (default: RUN/errors)
+    dups:str=None, # a duplicate report (boostclf-dedup) to join (default: the run's cv.groups)
+    n_gallery:int=24, # confident errors and suspects in the gallery, each
+    cam_method:str='gradcam', # CAM method for the gallery ('none' for thumbnails only)
+    noise:Annotated[str, "label-noise method", dict(choices=('auto', 'cleanlab', 'builtin'))]='auto',
+):
+    "Error analysis of a run's out-of-fold predictions: errors.csv and a self-contained errors.html"
+    from boostclf.errors import analyse_errors
+    import json, matplotlib; matplotlib.use('Agg')
+    try: paths = analyse_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise)
+    except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-errors: {e}")
+    s = json.loads(paths['summary'].read_text())
+    print(f"{s['n']} images, accuracy {s['accuracy']:.3f}, {s['errors']} errors, ECE {s['ece']:.3f}, {s['suspects']} label-noise suspect(s) ({s['suspect_method']})")
+    for k in ('errors', 'html'): print(f"{k + ':':8s} {paths[k]}")
+
+# %% ../nbs/90_cli.ipynb #6f698094
+@call_parse
+def boostclf_report(
+    runs:Annotated[str, "run folders; the first is the main one", dict(nargs='+')],
+    out:str='report.html', # the HTML file to write
+    title:str=None, # page title
+    eda:str=None, # an EDA folder (boostclf-eda)
+    dups:str=None, # a duplicate report (boostclf-dedup)
+    ensemble:str=None, # an ensemble table (boostclf-ensemble)
+    submission:str=None, # the submission CSV to check
+    notes:str='', # what the team learned (paragraphs separated by blank lines)
+    no_make:store_true=False, # do not run the error analysis and CAM grids when they are missing
+):
+    "One self-contained HTML wrap-up report of one or more runs"
+    from boostclf.report import build_report
+    import matplotlib; matplotlib.use('Agg')
+    try: page = build_report(list(runs), out, title, eda, dups, ensemble, submission, make_missing=not no_make, notes=notes)
+    except BoostclfError as e: sys.exit(f"boostclf-report: {e}")
+    print(f"report: {page} ({page.stat().st_size / 1e6:.1f} MB, self-contained)")
+
+# %% ../nbs/90_cli.ipynb #5a57e652
+@call_parse(pos=['config'])
+def boostclf_sweep(
+    config:str=None, # the base experiment's YAML file
+    space:str=None, # the search space YAML (config key -> distribution)
+    trials:int=20, # finished trials wanted in the study, over all workers
+    storage:str=None, # Optuna storage URL (default: sqlite in --out); postgresql://user:pw@host/db to share one study
+    study_name:str='boostclf', # the study to create or join
+    out:str='sweeps/sweep', # folder for the trials' run folders, the table and the plots
+    metric:Annotated[str, "what to optimise", dict(choices=('oof_log_loss', 'oof_accuracy', 'oof_macro_f1'))]='oof_log_loss',
+    seed:int=None, # TPE's seed
+    wandb_config:str=None, # instead of running, write the space as a wandb sweep config to this YAML file
+):
+    "Hyperparameter search with Optuna (TPE, median pruning); start it on several machines with one --storage to share a study"
+    import yaml
+    from boostclf.sweep import run_sweep, sweep_results, wandb_sweep_config
+    import matplotlib; matplotlib.use('Agg')
+    if not (config and space): sys.exit("boostclf-sweep: give CONFIG and --space SPACE.yaml")
     try:
-        print(f"[1/{steps}] drawing the demo contest ({n_classes} classes x {per_class} images, {n_test} test images)")
-        make_demo_contest(data, n_classes, per_class, n_test, seed, overwrite=True)
-        print(f"[2/{steps}] checking every table row and image")
-        contest = load_contest(data, n_folds=n_folds, images='full')
-        print(f"      {contest}")
-        print(f"[3/{steps}] exploring the data and finding duplicates")
-        page = eda_report(contest, run/'eda')
-        dups = find_duplicates(contest)
-        dup_csv, plan_csv = save_duplicates(dups, removal_plan(dups, contest), run/'duplicates.csv')
-        kinds = pd.Series([k for ks in dups.drop_duplicates('group_id').kinds for k in ks.split(';')]).value_counts()
-        print(f"      {dups.group_id.nunique()} duplicate group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
-        print(f"[4/{steps}] assigning {n_folds} stratified folds, duplicates kept together")
-        folds = save_folds(make_folds(contest, n_folds, seed, groups=dups), run, data)
+        if wandb_config:
+            from boostclf.core import atomic_write
+            with atomic_write(wandb_config) as f: f.write(yaml.safe_dump(wandb_sweep_config(space, metric), sort_keys=False))
+            print(f"wandb sweep config: {wandb_config} (wandb sweep {wandb_config})"); return
+        study = run_sweep(config, space, trials, out, storage, study_name, metric, seed)
+        table = sweep_results(study, out)
+    except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-sweep: {e}")
+    cols = [c for c in ['number', 'state', 'value', *yaml.safe_load(Path(space).read_text())] if c in table]
+    print(table[cols].head(10).to_string(index=False))
+    print(f"best run: {table.run.iloc[0]}\ntable:    {Path(out)/'trials.csv'}")
+
+# %% ../nbs/90_cli.ipynb #bdaa7bee
+@call_parse
+def boostclf_demo(
+    out:str='boostclf-demo', # folder for everything the job writes
+    quick:store_true=False, # the smallest sizes, for tests
+    seed:int=0, # seeds the drawing, the folds and the training
+    tta:Annotated[str, "test-time augmentation", dict(choices=('none', 'hflip', 'multiscale', 'aug'))]='hflip',
+):
+    "The main job on the built-in demo contest: data, EDA, duplicates, k-fold training, TTA, ensemble, submission, Grad-CAM, errors, report"
+    from boostclf.job import demo_job
+    try: r = demo_job(out, quick, seed, tta)
     except BoostclfError as e: sys.exit(f"boostclf-demo: {e}")
-    print(f"\ndata:       {data}\nmanifest:   {manifest_path(data)}\nEDA:        {page}\nduplicates: {dup_csv}\n"
-          f"removal:    {plan_csv}\nfolds:      {folds}")
+    print(f"""
+finished in {r['minutes']:.1f} min; accuracy on the demo's hidden answer key: {r['test_accuracy']:.3f} (members: {', '.join(f'{k} {v:.3f}' for k, v in r['member_accuracy'].items())})
+report:      {r['report']}
+submission:  {r['submission']}
+ensemble:    {r['ensemble']}
+runs:        {', '.join(str(x) for x in r['runs'])}
+errors:      {r['errors']}
+Grad-CAM:    {r['cams']}
+EDA:         {r['eda']}
+duplicates:  {r['duplicates']}
+data:        {r['data']} (answer key in {r['manifest']})""")

@@ -72,7 +72,7 @@ def predict(run:str|Path, # a run folder
     weights = run_models(run)
     total = np.zeros((len(contest.test), contest.n_classes), np.float64)
     for w in progress_bar(weights, leave=False):
-        model = load_weights(build_model(cfg.model, contest.n_classes), w).to(device).eval()
+        model = load_weights(build_model(cfg.model, contest.n_classes, cfg.data.img_size), w).to(device).eval()
         for s, arr in arrs.items():
             parts = []
             m_, s_ = torch.tensor(mean, device=device).view(1, 3, 1, 1), torch.tensor(std, device=device).view(1, 3, 1, 1)

@@ -15,10 +15,14 @@ from .config import ModelCfg
 __all__ = ['build_model', 'param_groups', 'layer_lrs', 'save_weights', 'load_state', 'load_weights']
 
 # %% ../nbs/07_models.ipynb #716c49cc
-def _timm_kwargs(cfg:ModelCfg) -> dict:
+def _timm_kwargs(cfg:ModelCfg, img_size:int|None=None) -> dict:
     import timm
     if not timm.is_model(cfg.name): raise BoostclfError(f"config key model.name: {cfg.name!r} is not a timm model; list candidates with timm.list_models('*{cfg.name.split('.')[0][:6]}*')")
     kw = dict(pretrained=cfg.pretrained)
+    # models with a fixed input size (ViT, EVA, Swin, ...) are built for the training size; timm resamples
+    # pretrained position embeddings to fit
+    pc = timm.get_pretrained_cfg(cfg.name)
+    if img_size and pc is not None and pc.fixed_input_size and tuple(pc.input_size[1:]) != (img_size, img_size): kw['img_size'] = img_size
     if cfg.pretrained and cfg.weights:
         w = Path(cfg.weights)
         if not w.is_file(): raise BoostclfError(f"config key model.weights: {w} not found; give a local .safetensors or .pth file, or leave it empty to use the hub")
@@ -28,10 +32,11 @@ def _timm_kwargs(cfg:ModelCfg) -> dict:
 
 def build_model(cfg:ModelCfg, # the `model` section of the config
                 n_classes:int, # outputs
+                img_size:int|None=None, # input side; models with a fixed input size (ViT, Swin) are built for it
                ) -> nn.Module:
     "The network for `cfg`: a timm body with fastai's head (`head='fastai'`) or timm's linear classifier (`head='linear'`)"
     import timm
-    kw = _timm_kwargs(cfg)
+    kw = _timm_kwargs(cfg, img_size)
     if cfg.head == 'linear': return timm.create_model(cfg.name, num_classes=n_classes, **kw)
     if cfg.head != 'fastai': raise BoostclfError(f"config key model.head: {cfg.head!r} is not one of fastai, linear")
     from fastai.vision.learner import create_timm_model, default_split
@@ -69,7 +74,7 @@ def layer_lrs(lr:float, # learning rate of the head
     import numpy as np
     return lr * decay ** np.arange(n_groups - 1, -1, -1)
 
-# %% ../nbs/07_models.ipynb #9929d3f3
+# %% ../nbs/07_models.ipynb #4132398f
 def save_weights(model_or_state, # a module or a state dict
                  path:str|Path, # .safetensors (recommended) or .pth
                 ) -> Path:

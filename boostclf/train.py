@@ -24,6 +24,7 @@ from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls
 from .models import build_model, param_groups, layer_lrs, save_weights, load_weights, load_state
 from .runs import Probs, save_probs, provenance, data_checksum, folds_checksum
+from .distributed import DataParallel, is_main, barrier, unwrap, num_distrib, alone, init_distributed
 
 # %% auto #0
 __all__ = ['LOSSES', 'DEMO_CONFIG', 'DEMO_CONFIG_B', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint',
@@ -66,13 +67,14 @@ class EMA(Callback):
     def __init__(self, decay:float=0.999): self.decay, self.ema, self._raw = decay, None, None
     def before_fit(self):
         from timm.utils import ModelEmaV3
-        if self.ema is None: self.ema = ModelEmaV3(self.learn.model, decay=self.decay)
-    def after_step(self): self.ema.update(self.learn.model)
+        if self.ema is None: self.ema = ModelEmaV3(unwrap(self.learn.model), decay=self.decay)
+    def after_step(self): self.ema.update(unwrap(self.learn.model))
     def before_validate(self):
-        self._raw = {k: v.detach().clone() for k, v in self.learn.model.state_dict().items()}
-        self.learn.model.load_state_dict(self.ema.module.state_dict())
+        m = unwrap(self.learn.model)
+        self._raw = {k: v.detach().clone() for k, v in m.state_dict().items()}
+        m.load_state_dict(self.ema.module.state_dict())
     def after_validate(self):
-        if self._raw is not None: self.learn.model.load_state_dict(self._raw); self._raw = None
+        if self._raw is not None: unwrap(self.learn.model).load_state_dict(self._raw); self._raw = None
 
 # %% ../nbs/08_train.ipynb #59a2a576
 def _plain(o):
@@ -88,13 +90,13 @@ class Checkpoint(Callback):
     def __init__(self, fold_dir:Path, start_epoch:int=0, history:list|None=None, best:float=math.inf):
         self.fold_dir, self.start_epoch, self.history, self.best = Path(fold_dir), start_epoch, list(history or []), best
     def after_epoch(self):
-        if self.epoch < self.start_epoch: return
+        if self.epoch < self.start_epoch or not is_main(): return  # in a multi-process run, only the main process writes
         names, log = self.recorder.metric_names, self.recorder.log
         row = {n: (float(v) if v is not None and n != 'time' else v) for n, v in zip(names, log)}
         row['epoch'] = self.epoch
         self.history.append(row)
         d = self.fold_dir
-        save_weights(self.learn.model, d/'last.safetensors')
+        save_weights(unwrap(self.learn.model), d/'last.safetensors')
         ema = next((c for c in self.learn.cbs if isinstance(c, EMA)), None)
         if ema is not None: save_weights(ema.ema.module, d/'last_ema.safetensors')
         from boostclf.core import atomic_path
@@ -102,7 +104,7 @@ class Checkpoint(Callback):
         vloss = row.get('valid_loss')
         if vloss is not None and vloss < self.best:
             self.best = vloss
-            save_weights(ema.ema.module if ema is not None else self.learn.model, d/'best.safetensors')
+            save_weights(ema.ema.module if ema is not None else unwrap(self.learn.model), d/'best.safetensors')
         write_csv(pd.DataFrame(self.history), d/'history.csv')
         write_json(dict(epoch=self.epoch, best_valid_loss=self.best, time=time.time()), d/'state.json')
 
@@ -121,7 +123,7 @@ def make_learner(cfg:Config, # the experiment
                 ) -> Learner:
     "A fastai Learner for `cfg` on `dls`"
     from fastai.metrics import F1Score
-    model = build_model(cfg.model, len(dls.vocab))
+    model = build_model(cfg.model, len(dls.vocab), cfg.data.img_size)
     from functools import partial
     learn = Learner(dls, model, loss_func=LOSSES[cfg.train.loss](), opt_func=_opt(cfg), lr=cfg.train.lr, wd=cfg.train.wd,
                     splitter=partial(param_groups, per_block=bool(cfg.model.llrd)), metrics=[accuracy, F1Score(average='macro')])
@@ -138,6 +140,7 @@ def fit_lrs(cfg:Config, learn:Learner):
 # %% ../nbs/08_train.ipynb #adb8304f
 def _fit_callbacks(cfg:Config, device) -> list:
     cbs = precision_callbacks(cfg.train.precision, device)
+    if num_distrib() > 1: cbs.append(DataParallel())  # launched as one of several processes (accelerate launch)
     if cfg.train.ema: cbs.append(EMA(cfg.train.ema))
     if cfg.train.mixup: cbs.append(MixUp(cfg.train.mixup))
     if cfg.train.cutmix: cbs.append(CutMix(cfg.train.cutmix))
@@ -167,6 +170,7 @@ def fit_fold(cfg:Config, # the experiment
              resume:bool=False, # continue from the fold's last complete epoch
              device=None, # where to train (default: fastai's default device)
              epochs:int|None=None, # epochs to train (default: `train.epochs`)
+             callbacks:list|None=None, # extra fastai callbacks for this fit (e.g. a sweep's pruning)
             ) -> Learner:
     "Train one fold, checkpointing every epoch; returns the Learner with the final weights"
     fold_dir = Path(run_dir)/('full' if fold is None else f'fold_{fold}'); fold_dir.mkdir(parents=True, exist_ok=True)
@@ -188,6 +192,7 @@ def fit_fold(cfg:Config, # the experiment
                 from timm.utils import ModelEmaV3
                 c.ema = ModelEmaV3(learn.model, decay=c.decay); load_weights(c.ema.module, fold_dir/'last_ema.safetensors')
     cbs.append(Checkpoint(fold_dir, start, history, best))
+    cbs += list(callbacks or [])
     n, lr = epochs or cfg.train.epochs, fit_lrs(cfg, learn)
     if start < n:
         if cfg.train.schedule == 'one_cycle': learn.fit_one_cycle(n, lr, cbs=cbs, start_epoch=start)
@@ -200,6 +205,7 @@ def fit_fold(cfg:Config, # the experiment
             cbs[-1].start_epoch = rest
             learn.fit_one_cycle(n - cfg.train.freeze_epochs, lr if cfg.model.llrd else slice(lr / 100, lr / 2), cbs=cbs, start_epoch=rest)
     learn.ema = next((c.ema for c in cbs if isinstance(c, EMA)), None)
+    barrier()  # the main process has written the last epoch's files
     learn.history = pd.read_csv(fold_dir/'history.csv')
     return learn
 
@@ -207,7 +213,7 @@ def fit_fold(cfg:Config, # the experiment
 def _oof_for(learn, cfg, contest, idx, fold, dsum, fsum) -> Probs:
     "Probabilities of the held-out fold, from the EMA weights when there are any"
     if learn.ema is not None: learn.model.load_state_dict(learn.ema.module.state_dict())
-    preds, _ = learn.get_preds(dl=learn.dls.valid)
+    with alone(): preds, _ = learn.get_preds(dl=learn.dls.valid)
     return Probs(preds.float().numpy(), contest.train.image_path.values[idx], contest.targets, contest.classes, np.full(len(idx), fold),
                  dict(kind='oof', weights='ema' if learn.ema is not None else 'raw', tta='none', data_checksum=dsum, folds_checksum=fsum,
                       model=cfg.model.name))
@@ -232,6 +238,7 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
               resume:bool=False, # continue the run in `cfg.output` (or the folder given) from its last complete epoch
               device=None, # where to train (default: fastai's default device)
               overrides:list|None=None, # `key=value` strings applied to a YAML config
+              callbacks:list|None=None, # extra fastai callbacks for every fold's fit
              ) -> Path:
     "Train the chosen folds and write the run folder: config, folds, checkpoints, histories, OOF probabilities, metrics, summary"
     if resume and not isinstance(cfg, Config):
@@ -242,6 +249,8 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     run = Path(cfg.output)
     if not resume and (run/'config.yaml').exists():
         raise BoostclfError(f"run folder {run} already holds a run; resume it (boostclf-train --resume {run}) or choose another output")
+    init_distributed()
+    barrier()  # every process has checked before the main one writes
     if not cfg.data.path: raise BoostclfError("config key data.path is empty; set it to the contest's data folder")
     contest = load_contest(cfg.data.path, images='header')
     if cfg.data.exclude: contest = _apply_exclude(contest, cfg.data.exclude)
@@ -249,10 +258,15 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     else:
         groups = pd.read_csv(cfg.cv.groups, dtype={'image_path': str}) if cfg.cv.groups else None
         folds = make_folds(contest, cfg.cv.n_folds, cfg.seed, groups=groups)
-        save_folds(folds, run, contest.path)
-    save_config(cfg, run)
+        if is_main(): save_folds(folds, run, contest.path)
     dsum, fsum = data_checksum(contest), folds_checksum(folds)
-    write_json(provenance(contest, folds), run/'provenance.json')
+    if is_main():
+        save_config(cfg, run)
+        write_json(provenance(contest, folds), run/'provenance.json')
+        if num_distrib() > 1 and cfg.data.cache:  # build the image cache once, before the other processes read it
+            from boostclf.loaders import image_cache
+            image_cache(contest.train_files(), cfg.data.img_size, cfg.data.resize)
+    barrier()
     fold_of = folds.set_index('image_path').fold.loc[contest.train.image_path].values
     parts, rows = [], []
     for k in (cfg.cv.folds or range(cfg.cv.n_folds)):
@@ -260,22 +274,29 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
         f_oof = run/f'fold_{k}'/'oof.npz'
         if resume and f_oof.is_file(): p = load_probs_checked(f_oof, dsum, fsum)
         else:
-            learn = fit_fold(cfg, contest, folds, k, run, resume=resume, device=device)
+            learn = fit_fold(cfg, contest, folds, k, run, resume=resume, device=device, callbacks=callbacks)
+            if not is_main(): barrier(); continue  # the main process computes and writes the fold's OOF file
             p = _oof_for(learn, cfg, contest, idx, k, dsum, fsum)
             save_probs(p, f_oof)
+            barrier()
+        if not is_main(): continue
         hist = pd.read_csv(run/f'fold_{k}'/'history.csv')
         rows.append(dict(fold=k, **_scores(p, contest.train.target.values[idx]), epochs=len(hist)))
         write_csv(pd.DataFrame(rows), run/'metrics.csv')
         parts.append(p)
+    if not is_main():
+        if cfg.cv.full_fit: _full_fit(cfg, contest, folds, run, resume, device)
+        barrier(); return run
     oof = Probs(np.concatenate([p.probs for p in parts]), np.concatenate([p.image_path for p in parts]), contest.targets, contest.classes,
                 np.concatenate([p.fold for p in parts]), parts[0].meta)
     save_probs(oof, run/'oof.npz')
     m = pd.DataFrame(rows)
-    summary = dict(folds=[int(f) for f in m.fold], weights=oof.meta['weights'], n_oof=len(oof.image_path),
+    summary = dict(folds=[int(f) for f in m.fold], weights=oof.meta['weights'], n_oof=len(oof.image_path), processes=max(1, num_distrib()),
                    **{f'{c}_{s}': float(getattr(m[c], s)()) for c in ('accuracy', 'macro_f1', 'log_loss') for s in ('mean', 'std')},
                    **{f'oof_{k}': v for k, v in _scores(oof, contest.train.set_index('image_path').target.loc[oof.image_path].values).items()})
     if cfg.cv.full_fit: summary['full_fit'] = _full_fit(cfg, contest, folds, run, resume, device)
     write_json(summary, run/'summary.json')
+    barrier()
     return run
 
 def _cv_epochs(cfg:Config, run:Path) -> int:
@@ -288,8 +309,7 @@ def _full_fit(cfg:Config, contest, folds, run:Path, resume:bool, device) -> dict
     "Train on every training image for the epochs CV chose; the submission's model"
     n = _cv_epochs(cfg, run)
     learn = fit_fold(cfg, contest, folds, None, run, resume=resume, device=device, epochs=n)
-    if learn.ema is not None: save_weights(learn.ema.module, run/'full'/'final.safetensors')
-    else: save_weights(learn.model, run/'full'/'final.safetensors')
+    if is_main(): save_weights(learn.ema.module if learn.ema is not None else unwrap(learn.model), run/'full'/'final.safetensors')
     return dict(epochs=n, weights='ema' if learn.ema is not None else 'raw', file='full/final.safetensors')
 
 def load_probs_checked(path, dsum, fsum) -> Probs:
