@@ -20,7 +20,7 @@ def _reset_peak():
     with open('/proc/self/clear_refs', 'w') as f: f.write('5')
 
 def synthetic(n_classes, n_images, seed=0):
-    "Softmax probabilities with a realistic shape: ~70% right, errors concentrated on a neighbouring class"
+    "Softmax probabilities with a realistic shape: under half right, errors concentrated on a neighbouring class"
     rng = np.random.default_rng(seed)
     y = rng.integers(0, n_classes, n_images)
     logits = rng.normal(0, 1, (n_images, n_classes)).astype(np.float32)
