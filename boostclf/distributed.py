@@ -6,15 +6,13 @@ Docs: https://boostclf.github.io/boostclf/distributed.html.md"""
 
 # %% ../nbs/07b_distributed.ipynb #a56d6f5c
 from __future__ import annotations
-import os, sys, subprocess, contextlib
+import os, sys, subprocess, contextlib, functools
 import torch
-from fastai.distributed import DistributedDL, DistributedTrainer
 from fastai.torch_core import rank_distrib, num_distrib
 from .core import BoostclfError, optional_import
 
 # %% auto #0
-__all__ = ['is_main', 'init_distributed', 'barrier', 'alone', 'unwrap', 'CPUDistributedDL', 'DataParallel', 'launch_cmd',
-           'launch']
+__all__ = ['is_main', 'init_distributed', 'barrier', 'alone', 'unwrap', 'DataParallel', 'launch_cmd', 'launch']
 
 # %% ../nbs/07b_distributed.ipynb #7331803f
 def is_main() -> bool:
@@ -49,29 +47,39 @@ def unwrap(model:torch.nn.Module) -> torch.nn.Module:
     "The model inside a `DistributedDataParallel` wrapper (or the model itself)"
     return getattr(model, 'module', model)
 
-class CPUDistributedDL(DistributedDL):
-    "fastai's `DistributedDL`, with the index broadcast on the backend's own device, so it also works over gloo on CPU"
-    def _broadcast(self, t, rank):
-        dev = 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
-        t = torch.tensor(t, dtype=torch.long, device=dev)
-        torch.distributed.broadcast(t, rank)
-        return t.cpu().tolist()
+@functools.cache
+def _classes():
+    "fastai's distributed module imports Accelerate at import time, so it is only imported when data-parallel training is used"
+    optional_import('accelerate', 'dist', 'multi-process training')
+    from fastai.distributed import DistributedDL, DistributedTrainer
 
-class DataParallel(DistributedTrainer):
-    "fastai's `DistributedTrainer` (Accelerate + DDP) that also runs on CPU: gloo-safe loaders, `SyncBatchNorm` only with CUDA"
-    def __init__(self,
-                 sync_bn:bool|None=None, # convert BatchNorm to SyncBatchNorm (default: only when CUDA is available)
+    class CPUDistributedDL(DistributedDL):
+        "fastai's `DistributedDL`, with the index broadcast on the backend's own device, so it also works over gloo on CPU"
+        def _broadcast(self, t, rank):
+            dev = 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
+            t = torch.tensor(t, dtype=torch.long, device=dev)
+            torch.distributed.broadcast(t, rank)
+            return t.cpu().tolist()
+
+    class DataParallelCallback(DistributedTrainer):
+        "fastai's `DistributedTrainer` (Accelerate + DDP) that also runs on CPU: gloo-safe loaders, `SyncBatchNorm` only with CUDA"
+        def __init__(self, sync_bn=None, **kwargs):
+            # without `cpu=True` Accelerate sees no GPU and falls back to a single process (DistributedType.NO) even under
+            # torchrun; with it, it joins the launched processes over gloo (DistributedType.MULTI_CPU)
+            if not torch.cuda.is_available(): kwargs.setdefault('cpu', True)
+            super().__init__(sync_bn=torch.cuda.is_available() if sync_bn is None else sync_bn, **kwargs)
+        def _wrap_dl(self, dl):
+            if isinstance(dl, DistributedDL): return dl
+            return CPUDistributedDL(dl, device=next(self.learn.model.parameters()).device)
+    return CPUDistributedDL, DataParallelCallback
+
+def DataParallel(sync_bn:bool|None=None, # convert BatchNorm to SyncBatchNorm (default: only when CUDA is available)
                  **kwargs, # passed to Accelerate's `Accelerator`
                 ):
-        # without `cpu=True` Accelerate sees no GPU and falls back to a single process (DistributedType.NO) even under
-        # torchrun; with it, it joins the launched processes over gloo (DistributedType.MULTI_CPU)
-        if not torch.cuda.is_available(): kwargs.setdefault('cpu', True)
-        super().__init__(sync_bn=torch.cuda.is_available() if sync_bn is None else sync_bn, **kwargs)
-    def _wrap_dl(self, dl):
-        if isinstance(dl, DistributedDL): return dl
-        return CPUDistributedDL(dl, device=next(self.learn.model.parameters()).device)
+    "fastai's `DistributedTrainer` callback (Accelerate + DDP), made to work on CPU too: gloo-safe loaders, `SyncBatchNorm` only with CUDA"
+    return _classes()[1](sync_bn, **kwargs)
 
-# %% ../nbs/07b_distributed.ipynb #590eb5df
+# %% ../nbs/07b_distributed.ipynb #b0ff6c1e
 def launch_cmd(argv:list, # the command to run in each process: a script path and its arguments
                num_processes:int, # processes on this machine
               ) -> list:
