@@ -3,7 +3,7 @@
 nbdev-test prints only `Success.`; CI and people want the count. This uses nbdev's own pieces
 (config, `nbglob`, `test_nb`, fastcore's `parallel`), so flags, timeouts and skipped cells behave the same.
 """
-import os, sys, time
+import os, sys, time, tempfile, shutil
 from pathlib import Path
 from fastcore.script import call_parse
 from fastcore.parallel import parallel
@@ -27,9 +27,15 @@ def main(path:str=None, # a notebook or folder (default: the project's nbs/)
     workers = n_workers or os.cpu_count() or 1
     if workers > 1 and len(files) > 1:
         for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): os.environ.setdefault(v, str(max(1, (os.cpu_count() or 1) // workers)))
+    # every temporary folder the notebooks (and the commands they start) make goes under one folder, removed at the end:
+    # training tests write checkpoints, and a shared disk fills up if each run leaves them behind
+    tmp = Path(tempfile.mkdtemp(prefix='boostclf-tests-'))
+    os.environ['TMPDIR'] = str(tmp); tempfile.tempdir = None
     t0 = time.time()
-    results = parallel(test_nb, files, skip_flags=skip, force_flags=flags.split(), n_workers=n_workers,
-                       basepath=cfg.config_path, cell_timeout=cfg.cell_timeout or None, progress=False)
+    try:
+        results = parallel(test_nb, files, skip_flags=skip, force_flags=flags.split(), n_workers=n_workers,
+                           basepath=cfg.config_path, cell_timeout=cfg.cell_timeout or None, progress=False)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
     for f, (ok, secs) in zip(files, results):
         print(f"{'PASS' if ok else 'FAIL'} {f.relative_to(cfg.config_path)}" + (f"  {secs:.0f}s" if timing else ''), flush=True)
     n_ok = sum(ok for ok, _ in results)
