@@ -52,7 +52,9 @@ def _is_token_model(body) -> bool: return hasattr(body, 'blocks') and hasattr(bo
 
 class TokenReshape:
     "Turn (B, tokens, C) into (B, C, rows, cols): prefix tokens dropped, the grid read from the input size and the patch embedding"
-    def __init__(self, body:nn.Module): self.body, self.size = body, None
+    def __init__(self,
+                 body:nn.Module, # the timm token model (from `timm_body`)
+                ): self.body, self.size = body, None
     def hook(self, module, args): self.size = tuple(args[0].shape[-2:])
     def grid(self, n_tokens:int) -> tuple:
         pe = self.body.patch_embed

@@ -60,7 +60,10 @@ def suggest(trial, # an Optuna trial
 class PruneCallback(Callback):
     "Report each epoch's validation loss to an Optuna trial and stop the trial when the pruner says so"
     order = 80
-    def __init__(self, trial, epochs:int): self.trial, self.epochs, self.fold_i = trial, epochs, 0
+    def __init__(self,
+                 trial, # the Optuna trial to report to
+                 epochs:int, # epochs per fold (the step of fold k, epoch e is k * epochs + e)
+                ): self.trial, self.epochs, self.fold_i = trial, epochs, 0
     def after_epoch(self):
         import optuna
         names, log = self.recorder.metric_names, self.recorder.log
