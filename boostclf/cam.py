@@ -17,6 +17,7 @@ from .data import load_contest, load_folds
 from .images import load_image, fit_image
 from .loaders import model_stats
 from .models import build_model, load_weights
+from .runs import oof_truth
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'cam_method', 'timm_body', 'TokenReshape', 'cam_target', 'compute_cams', 'cam_images', 'overlay',
@@ -251,21 +252,13 @@ def cam_grid(cams:pd.DataFrame, # from `cam_images`
     fig.tight_layout()
     return fig
 
-def _oof(run):
-    from boostclf.runs import load_probs
-    from boostclf.data import load_contest
-    p = load_probs(Path(run)/'oof.npz')
-    cfg = load_config(Path(run)/'config.yaml')
-    true = load_contest(cfg.data.path, images='header').train.set_index('image_path').target.loc[p.image_path].values
-    return p, true
-
 def class_cams(run:str|Path, # a run folder
                cls, # a class target value or class name
                n:int=12, # images
                method:str='gradcam', # one of `CAM_METHODS`
               ) -> pd.DataFrame:
     "CAMs of the training images of one class, most confident first, each explaining its true class"
-    p, true = _oof(run)
+    p, true = oof_truth(run)
     names = dict(zip(p.class_names, p.targets))
     t = names.get(cls, cls)
     if t not in set(p.targets): raise BoostclfError(f"class {cls!r} is not in this run's classes")
@@ -279,7 +272,7 @@ def error_cams(run:str|Path, # a run folder
                method:str='gradcam', # one of `CAM_METHODS`
               ) -> pd.DataFrame:
     "CAMs of the most confident out-of-fold errors, each explaining the wrong prediction"
-    p, true = _oof(run)
+    p, true = oof_truth(run)
     pred = p.pred_targets; conf = p.probs.max(1)
     idx = np.flatnonzero(pred != true); idx = idx[np.argsort(-conf[idx])][:n]
     out = cam_images(run, list(p.image_path[idx]), method=method)
@@ -292,7 +285,7 @@ def pair_cams(run:str|Path, # a run folder
               method:str='gradcam', # one of `CAM_METHODS`
              ) -> pd.DataFrame:
     "CAMs of images of `a` predicted as `b` and of `b` predicted as `a` (or, when there are none, correct ones), each explaining the prediction"
-    p, true = _oof(run)
+    p, true = oof_truth(run)
     names = dict(zip(p.class_names, p.targets)); a, b = names.get(a, a), names.get(b, b)
     pred = p.pred_targets; sel = []
     for x, y in [(a, b), (b, a)]:
@@ -306,11 +299,9 @@ def pair_cams(run:str|Path, # a run folder
 
 # %% ../nbs/11_cam.ipynb #8c9055aa
 def _save_fig(fig, path:Path) -> Path:
-    import matplotlib.pyplot as plt
     from boostclf.core import atomic_write
-    import io
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
-    with atomic_write(path, 'wb') as f: f.write(buf.getvalue())
+    from boostclf.eda import _png
+    with atomic_write(path, 'wb') as f: f.write(_png(fig))
     return path
 
 def save_cams(run:str|Path, # a run folder with oof.npz
@@ -323,7 +314,7 @@ def save_cams(run:str|Path, # a run folder with oof.npz
     from boostclf.core import write_csv, atomic_write
     from PIL import Image
     import io
-    out = Path(out); p, true = _oof(run)
+    out = Path(out); p, true = oof_truth(run)
     pred = p.pred_targets
     names = dict(zip(p.targets, p.class_names))
     recall = pd.Series(pred == true).groupby(true).mean().sort_values()
@@ -358,7 +349,7 @@ def cam_browser(run:str|Path, # a run folder
                ):
     "An ipywidgets browser of CAM grids: by class, confident errors, or a pair of classes"
     import ipywidgets as w, matplotlib.pyplot as plt
-    p, true = _oof(run)
+    p, true = oof_truth(run)
     opts = [(f"{c} ({t})", t) for c, t in zip(p.class_names, p.targets)]
     view = w.ToggleButtons(options=['class', 'errors', 'pair'], description='show')
     a = w.Dropdown(options=opts, description='class'); b = w.Dropdown(options=opts, value=opts[min(1, len(opts) - 1)][1], description='vs')

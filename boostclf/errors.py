@@ -12,26 +12,13 @@ import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, write_json, atomic_write, optional_import
 from .config import load_config
 from .data import load_contest
-from .runs import Probs, load_probs
+from .runs import Probs, load_probs, oof_truth
 
 # %% auto #0
-__all__ = ['PAGE_CSS', 'oof_truth', 'class_accuracy', 'confused_pairs', 'top_confusion', 'plot_confusion', 'top_losses',
-           'calibration', 'plot_reliability', 'noise_suspects', 'recall_at_k', 'error_table', 'analyse_errors']
+__all__ = ['PAGE_CSS', 'class_accuracy', 'confused_pairs', 'top_confusion', 'plot_confusion', 'top_losses', 'calibration',
+           'plot_reliability', 'noise_suspects', 'recall_at_k', 'error_table', 'analyse_errors']
 
 # %% ../nbs/12_errors.ipynb #0e6b8919
-def oof_truth(run:str|Path, # a run folder (or an oof probability file)
-             ) -> tuple:
-    "The run's out-of-fold `Probs` and the true target of each of its images"
-    run = Path(run)
-    f = run if run.suffix == '.npz' else run/'oof.npz'
-    if not f.is_file(): raise BoostclfError(f"{f} not found; error analysis reads a run's out-of-fold probabilities: train the run first (boostclf-train)")
-    p = load_probs(f)
-    cfg = load_config((f.parent if run.suffix == '.npz' else run)/'config.yaml')
-    train = load_contest(cfg.data.path, images='none').train.set_index('image_path')
-    missing = [x for x in p.image_path if x not in train.index]
-    if missing: raise BoostclfError(f"{f} has {len(missing)} image(s) not in train.csv, e.g. {missing[0]}; the data changed since the run")
-    return p, train.target.loc[p.image_path].values
-
 def _cols(p:Probs, true) -> np.ndarray:
     col = {t: i for i, t in enumerate(p.targets)}
     unk = [t for t in np.unique(true) if t not in col]
@@ -287,7 +274,8 @@ def analyse_errors(run:str|Path, # a run folder with oof.npz
     if cam_method and len(show):
         from boostclf.cam import cam_images
         cams = cam_images(run, list(show.image_path), method=cam_method)
-    files = dict(zip(load_contest(cfg.data.path, images='none').train.image_path, load_contest(cfg.data.path, images='none').train_files()))
+    contest = load_contest(cfg.data.path, images='none')
+    files = dict(zip(contest.train.image_path, contest.train_files()))
     thumbs = {ip: _arr_png(np.asarray(load_image(files[ip], 128))) for ip in show.image_path}
     acc = float(errs.correct.mean())
     summary = dict(run=str(run), n=len(errs), accuracy=acc, errors=int((~errs.correct).sum()), ece=ece, suspects=int(errs.suspect.sum()),

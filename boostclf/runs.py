@@ -13,7 +13,7 @@ import numpy as np, pandas as pd
 from .core import BoostclfError, atomic_path, write_json, table_checksum
 
 # %% auto #0
-__all__ = ['Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum', 'folds_checksum', 'provenance']
+__all__ = ['Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum', 'folds_checksum', 'provenance', 'oof_truth']
 
 # %% ../nbs/07a_runs.ipynb #9815c070
 @dataclass
@@ -96,3 +96,19 @@ def provenance(contest, # the loaded contest
         except md.PackageNotFoundError: vers[pkg] = None
     return dict(versions=vers, python=sys.version.split()[0], platform=platform.platform(), git_commit=_git_commit(),
                 data_path=str(contest.path), data_checksum=data_checksum(contest), folds_checksum=folds_checksum(folds))
+
+# %% ../nbs/07a_runs.ipynb #f50790db
+def oof_truth(run:str|Path, # a run folder (or an oof probability file)
+             ) -> tuple:
+    "The run's out-of-fold `Probs` and the true target of each of its images"
+    run = Path(run)
+    f = run if run.suffix == '.npz' else run/'oof.npz'
+    if not f.is_file(): raise BoostclfError(f"{f} not found; error analysis and Grad-CAM read a run's out-of-fold probabilities: train the run first (boostclf-train)")
+    from boostclf.config import load_config
+    from boostclf.data import load_contest
+    p = load_probs(f)
+    cfg = load_config((f.parent if run.suffix == '.npz' else run)/'config.yaml')
+    train = load_contest(cfg.data.path, images='none').train.set_index('image_path')
+    missing = [x for x in p.image_path if x not in train.index]
+    if missing: raise BoostclfError(f"{f} has {len(missing)} image(s) not in train.csv, e.g. {missing[0]}; the data changed since the run")
+    return p, train.target.loc[p.image_path].values
