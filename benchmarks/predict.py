@@ -22,8 +22,8 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     from boostclf.demo import make_demo_contest
     from boostclf.config import load_config
     from boostclf.train import fit_folds
-    from boostclf.inference import predict, run_models
-    from boostclf.loaders import image_cache, model_stats
+    from boostclf.inference import predict
+    from boostclf.loaders import image_cache
     from boostclf.models import build_model, load_weights
     from boostclf.data import load_contest
     if quick: n_test, size, bs, repeats = 40, 32, 8, 1
@@ -35,15 +35,16 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     run = fit_folds(cfg, device='cpu')
     predict(run, device='cpu', save=False)  # warm: builds the test cache
     contest = load_contest(data)
-    arr = np.array(image_cache(contest.test_files(), size, cfg.data.resize))
-    mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in model_stats('resnet10t'))
-    weights = run_models(run)
+    pre = run.preprocess  # what training recorded: the same inputs for both sides
+    arr = np.array(image_cache(contest.test_files(), size, pre['resize'], interpolation=pre['interpolation']))
+    mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
+    weights = run.predict_weights()
 
     @torch.inference_mode()
     def plain():
         total = 0
         for w in weights:
-            model = load_weights(build_model(cfg.model, contest.n_classes, cfg.data.img_size), w).eval()
+            model = load_weights(build_model(cfg.model, contest.n_classes, cfg.data.img_size), w).eval()  # the architecture: not pretrained
             total = total + torch.cat([model((torch.from_numpy(arr[i:i + bs]).permute(0, 3, 1, 2).float() / 255 - mean) / std).softmax(1)
                                        for i in range(0, len(arr), bs)])
         return total / len(weights)

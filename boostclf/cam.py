@@ -12,12 +12,9 @@ import numpy as np, pandas as pd, torch
 from torch import nn
 from fastprogress.fastprogress import progress_bar
 from .core import BoostclfError
-from .config import load_config
-from .data import load_contest, load_folds
 from .images import load_image, fit_image
-from .loaders import model_stats
-from .models import build_model, load_weights
-from .runs import oof_truth
+from .loaders import _decode
+from .runs import Run, as_run, oof_truth
 
 # %% auto #0
 __all__ = ['CAM_METHODS', 'cam_method', 'timm_body', 'TokenReshape', 'cam_target', 'compute_cams', 'cam_images', 'overlay',
@@ -135,35 +132,27 @@ def compute_cams(model:nn.Module, # from `build_model` (fastai head or linear), 
     return np.nan_to_num(np.asarray(out, dtype=np.float32))
 
 # %% ../nbs/11_cam.ipynb #02ebd4d4
-def _load(run:Path, cfg, contest, fold:int|None):
-    from boostclf.inference import run_models
-    if fold is None or fold < 0: w = run_models(run)
-    else:
-        d = run/f'fold_{fold}'
-        w = [d/'last_ema.safetensors' if (d/'last_ema.safetensors').is_file() else d/'last.safetensors']
-        if not w[0].is_file(): raise BoostclfError(f"{d} has no weights; the image's fold was not trained in {run}")
-    return load_weights(build_model(cfg.model, contest.n_classes, cfg.data.img_size), w[0]).eval()
-
-def cam_images(run:str|Path, # a run folder
+def cam_images(run:str|Path|Run, # a run folder or `Run`
                image_paths:list, # images of the contest: train.csv's image_path values, or test.csv's
                targets:list|None=None, # class *target* values to explain, one per image (default: each image's prediction)
                method:str='gradcam', # one of `CAM_METHODS`
                split:str='train', # 'train' (each image's held-out fold model) or 'test' (the submission's model)
                bs:int=32, # images per CAM batch
-               device=None, # where to run (default: CPU)
+               device=None, # where to run (default: the GPU if there is one)
+               data:str|Path|None=None, # the contest's data folder, if not where the run's config says
               ) -> pd.DataFrame:
     "One row per image: image_path, fold, target explained, predicted target, its probability, the input square (uint8) and the CAM"
-    run = Path(run); cfg = load_config(run/'config.yaml')
-    contest = load_contest(cfg.data.path, images='header')
+    run = as_run(run, data); pre = run.preprocess
+    contest = run.contest()
     if split not in ('train', 'test'): raise BoostclfError(f"split {split!r} is not one of train, test")
     df = contest.train if split == 'train' else contest.test
     known = set(df.image_path)
     bad = [p for p in image_paths if p not in known]
     if bad: raise BoostclfError(f"{bad[0]} is not in the contest's {split}.csv ({len(bad)} unknown); pass image_path values from it")
     if split == 'train':
-        folds = load_folds(run, contest).set_index('image_path').fold
+        folds = run.folds_table.set_index('image_path').fold
         fold_of = [int(folds.loc[p]) for p in image_paths]
-        trained = {int(d.name.split('_')[1]) for d in run.glob('fold_*') if (d/'oof.npz').is_file()}
+        trained = set(run.finished_folds())
         fold_of = [f if f in trained else -1 for f in fold_of]
     else: fold_of = [-1] * len(image_paths)
     col = {t: i for i, t in enumerate(contest.targets)}
@@ -171,17 +160,17 @@ def cam_images(run:str|Path, # a run folder
         unk = [t for t in targets if t not in col]
         if unk: raise BoostclfError(f"target {unk[0]} is not a class of this contest (targets run {min(col)}..{max(col)})")
     files = dict(zip(df.image_path, contest.train_files() if split == 'train' else contest.test_files()))
-    mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in model_stats(cfg.model.name))
-    dev = torch.device(device or 'cpu')
+    mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
+    dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     rows = []
     order = sorted(range(len(image_paths)), key=lambda i: fold_of[i])
     groups = {}
     for i in order: groups.setdefault(fold_of[i], []).append(i)
     for f, idx in progress_bar(list(groups.items()), leave=False):
-        model = _load(run, cfg, contest, f).to(dev)
+        model = run.model(None if f < 0 else f, dev)
         for s in range(0, len(idx), bs):
             chunk = idx[s:s + bs]
-            sq = np.stack([np.asarray(fit_image(load_image(files[image_paths[i]], cfg.data.img_size), cfg.data.img_size, cfg.data.resize)) for i in chunk])
+            sq = np.stack([_decode(files[image_paths[i]], pre['img_size'], pre['resize'], (255, 255, 255), pre['interpolation']) for i in chunk])
             x = ((torch.from_numpy(sq).permute(0, 3, 1, 2).float() / 255) - mean) / std
             with torch.no_grad(): probs = model(x.to(dev)).float().softmax(1).cpu().numpy()
             pred = probs.argmax(1)
@@ -190,8 +179,8 @@ def cam_images(run:str|Path, # a run folder
             for j, i in enumerate(chunk):
                 rows.append(dict(image_path=image_paths[i], fold=f, target=contest.targets[tcol[j]], pred=contest.targets[pred[j]],
                                  prob=float(probs[j, pred[j]]), target_prob=float(probs[j, tcol[j]]), image=sq[j], cam=cams[j], _i=i))
-    out = pd.DataFrame(rows).sort_values('_i').drop(columns='_i').reset_index(drop=True)
-    out.attrs.update(classes=dict(zip(contest.targets, contest.classes)), method=method, run=str(run), resize=cfg.data.resize, files=[files[p] for p in out.image_path])
+    out = pd.DataFrame(rows, columns=['image_path', 'fold', 'target', 'pred', 'prob', 'target_prob', 'image', 'cam', '_i']).sort_values('_i').drop(columns='_i').reset_index(drop=True)
+    out.attrs.update(classes=dict(zip(contest.targets, contest.classes)), method=method, run=str(run), resize=pre['resize'], files=[files[p] for p in out.image_path])
     return out
 
 # %% ../nbs/11_cam.ipynb #9434e366
@@ -252,40 +241,43 @@ def cam_grid(cams:pd.DataFrame, # from `cam_images`
     fig.tight_layout()
     return fig
 
-def class_cams(run:str|Path, # a run folder
+def class_cams(run:str|Path|Run, # a run folder or `Run`
                cls, # a class target value or class name
                n:int=12, # images
                method:str='gradcam', # one of `CAM_METHODS`
+               device=None, # where to run (default: the GPU if there is one)
               ) -> pd.DataFrame:
     "CAMs of the training images of one class, most confident first, each explaining its true class"
-    p, true = oof_truth(run)
+    run = as_run(run); p, true = oof_truth(run)
     names = dict(zip(p.class_names, p.targets))
     t = names.get(cls, cls)
     if t not in set(p.targets): raise BoostclfError(f"class {cls!r} is not in this run's classes")
     idx = np.flatnonzero(true == t)
     col = list(p.targets).index(t)
     idx = idx[np.argsort(-p.probs[idx, col])][:n]
-    return cam_images(run, list(p.image_path[idx]), targets=[t] * len(idx), method=method)
+    return cam_images(run, list(p.image_path[idx]), targets=[t] * len(idx), method=method, device=device)
 
-def error_cams(run:str|Path, # a run folder
+def error_cams(run:str|Path|Run, # a run folder or `Run`
                n:int=12, # images
                method:str='gradcam', # one of `CAM_METHODS`
+               device=None, # where to run (default: the GPU if there is one)
               ) -> pd.DataFrame:
     "CAMs of the most confident out-of-fold errors, each explaining the wrong prediction"
-    p, true = oof_truth(run)
+    run = as_run(run); p, true = oof_truth(run)
     pred = p.pred_targets; conf = p.probs.max(1)
     idx = np.flatnonzero(pred != true); idx = idx[np.argsort(-conf[idx])][:n]
-    out = cam_images(run, list(p.image_path[idx]), method=method)
+    out = cam_images(run, list(p.image_path[idx]), method=method, device=device)
     out['true'] = true[idx]
     return out
 
-def pair_cams(run:str|Path, # a run folder
+def pair_cams(run:str|Path|Run, # a run folder or `Run`
               a, b, # two class targets or names
               n:int=6, # images of each direction
               method:str='gradcam', # one of `CAM_METHODS`
+              device=None, # where to run (default: the GPU if there is one)
              ) -> pd.DataFrame:
     "CAMs of images of `a` predicted as `b` and of `b` predicted as `a` (or, when there are none, correct ones), each explaining the prediction"
-    p, true = oof_truth(run)
+    run = as_run(run); p, true = oof_truth(run)
     names = dict(zip(p.class_names, p.targets)); a, b = names.get(a, a), names.get(b, b)
     pred = p.pred_targets; sel = []
     for x, y in [(a, b), (b, a)]:
@@ -293,7 +285,7 @@ def pair_cams(run:str|Path, # a run folder
         if not len(idx): idx = np.flatnonzero((true == x) & (pred == x))
         sel += list(idx[:n])
     if not sel: raise BoostclfError(f"classes {a!r} and {b!r} have no out-of-fold images in this run")
-    out = cam_images(run, list(p.image_path[sel]), method=method)
+    out = cam_images(run, list(p.image_path[sel]), method=method, device=device)
     out['true'] = true[sel]
     return out
 
@@ -304,31 +296,32 @@ def _save_fig(fig, path:Path) -> Path:
     with atomic_write(path, 'wb') as f: f.write(_png(fig))
     return path
 
-def save_cams(run:str|Path, # a run folder with oof.npz
+def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
               out:str|Path, # folder for the PNGs and cams.csv
               method:str='gradcam', # one of `CAM_METHODS`
               n:int=12, # images per grid
               n_classes:int=4, # hardest classes to show, one grid each
+              device=None, # where to run (default: the GPU if there is one)
+              data:str|Path|None=None, # the contest's data folder, if not where the run's config says
              ) -> pd.DataFrame:
     "Write CAM grids (errors, hardest classes, most confused pair), per-image overlays and `cams.csv`; return the table"
     from boostclf.core import write_csv, atomic_write
     from PIL import Image
     import io
-    out = Path(out); p, true = oof_truth(run)
+    run = as_run(run, data); out = Path(out); p, true = oof_truth(run)
     pred = p.pred_targets
     names = dict(zip(p.targets, p.class_names))
     recall = pd.Series(pred == true).groupby(true).mean().sort_values()
     tables = []
-    jobs = [('errors', lambda: error_cams(run, n, method), 'most confident out-of-fold errors')]
-    for t in recall.index[:n_classes]: jobs.append((f'class_{names[t]}', lambda t=t: class_cams(run, t, n, method), f'class {names[t]} (recall {recall[t]:.2f})'))
+    jobs = [('errors', lambda: error_cams(run, n, method, device), 'most confident out-of-fold errors')]
+    for t in recall.index[:n_classes]: jobs.append((f'class_{names[t]}', lambda t=t: class_cams(run, t, n, method, device), f'class {names[t]} (recall {recall[t]:.2f})'))
     err = pd.Series(list(zip(true[pred != true], pred[pred != true]))).value_counts()
     if len(err):
         a, b = err.index[0]
-        jobs.append((f'pair_{names[a]}_{names[b]}', lambda: pair_cams(run, a, b, max(1, n // 2), method), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
+        jobs.append((f'pair_{names[a]}_{names[b]}', lambda: pair_cams(run, a, b, max(1, n // 2), method, device), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
     for name, make, title in progress_bar(jobs, leave=False):
-        try: c = make()
-        except BoostclfError: continue
-        if not len(c): continue
+        c = make()  # an error here is the user's to see: never an empty result reported as success
+        if not len(c): continue  # nothing to show (a run without errors)
         tr = dict(zip(c.image_path, c.true)) if 'true' in c else dict(zip(p.image_path, true))
         _save_fig(cam_grid(c, title=title, true=tr), out/f'{name}.png')
         files = c.attrs['files']

@@ -148,10 +148,12 @@ def boostclf_lr_find(
 def boostclf_predict(
     run:str, # the run folder
     tta:Annotated[str, "test-time augmentation", dict(choices=('none', 'hflip', 'multiscale', 'aug'))]='none',
+    device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
+    data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
     "Predict the test set with a run's models; writes RUN/test_<tta>.npz"
     from boostclf.inference import predict
-    try: p = predict(run, tta=tta)
+    try: p = predict(run, tta=tta, device=device, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-predict: {e}")
     print(f"{p}\nprobabilities: {Path(run)/f'test_{tta}.npz'}")
 
@@ -192,16 +194,17 @@ def boostclf_ensemble(
     fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=('logloss', 'hillclimb'))]=None,
     method:Annotated[str, "how to blend", dict(choices=('mean', 'weighted', 'geometric', 'rank', 'vote'))]='weighted',
     leaks:str=None, # a duplicate report (boostclf-dedup): leaked test images take their training label
-    data:str=None, # the contest's data folder (default: from the first run's provenance)
+    data:str=None, # the contest's data folder (default: the first run's)
 ):
     "Blend runs' test probabilities into a checked submission, with an honest ensemble table"
     import json, numpy as np
     from boostclf.ensemble import ensemble_oof, ensemble_test, apply_leaks
     from boostclf.inference import write_submission, check_submission
     from boostclf.core import write_csv
+    from boostclf.runs import Run
     try:
         runs = [Path(p).parent for p in probs]
-        data = data or json.loads((runs[0]/'provenance.json').read_text())['data_path']
+        data = data or Run(runs[0]).data_path
         contest = load_contest(data, images='none')
         truth = dict(zip(contest.train.image_path, contest.train.target))
         if weights and fit_weights: raise BoostclfError("give --weights or --fit-weights, not both")
@@ -231,11 +234,13 @@ def boostclf_cam(
     method:Annotated[str, "CAM method (pytorch-grad-cam)", dict(choices=('gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam', 'eigencam', 'eigengradcam', 'gradcamelementwise', 'scorecam', 'ablationcam', 'kpcacam'))]='gradcam',
     n:int=12, # images per grid
     n_classes:int=4, # hardest classes, one grid each
+    device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
+    data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
     "Grad-CAM grids of a run: confident errors, hardest classes, the most confused pair"
     from boostclf.cam import save_cams
     import matplotlib; matplotlib.use('Agg')
-    try: table = save_cams(run, out, method, n, n_classes)
+    try: table = save_cams(run, out, method, n, n_classes, device=device, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-cam: {e}")
     print(f"{table.grid.nunique()} grid(s), {len(table)} image(s) explained with {method}\ngrids:    {Path(out)}\ntable:    {Path(out)/'cams.csv'}")
 
@@ -247,11 +252,13 @@ def boostclf_errors(
     n_gallery:int=24, # confident errors and suspects in the gallery, each
     cam_method:str='gradcam', # CAM method for the gallery ('none' for thumbnails only)
     noise:Annotated[str, "label-noise method", dict(choices=('auto', 'cleanlab', 'builtin'))]='auto',
+    device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
+    data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
     "Error analysis of a run's out-of-fold predictions: errors.csv and a self-contained errors.html"
     from boostclf.errors import analyse_errors
     import json, matplotlib; matplotlib.use('Agg')
-    try: paths = analyse_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise)
+    try: paths = analyse_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise, device=device, data=data)
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-errors: {e}")
     s = json.loads(paths['summary'].read_text())
     print(f"{s['n']} images, accuracy {s['accuracy']:.3f}, {s['errors']} errors, ECE {s['ece']:.3f}, {s['suspects']} label-noise suspect(s) ({s['suspect_method']})")
@@ -269,11 +276,12 @@ def boostclf_report(
     submission:str=None, # the submission CSV to check
     notes:str='', # what the team learned (paragraphs separated by blank lines)
     no_make:store_true=False, # do not run the error analysis and CAM grids when they are missing
+    data:str=None, # the contest's data folder, if not where the first run's config says (a run analysed on another machine)
 ):
     "One self-contained HTML wrap-up report of one or more runs"
     from boostclf.report import build_report
     import matplotlib; matplotlib.use('Agg')
-    try: page = build_report(list(runs), out, title, eda, dups, ensemble, submission, make_missing=not no_make, notes=notes)
+    try: page = build_report(list(runs), out, title, eda, dups, ensemble, submission, make_missing=not no_make, notes=notes, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-report: {e}")
     print(f"report: {page} ({page.stat().st_size / 1e6:.1f} MB, self-contained)")
 

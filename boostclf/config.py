@@ -48,12 +48,15 @@ class TrainCfg:
     wd: float = 0.01 # weight decay
     schedule: str = 'one_cycle' # one_cycle, fine_tune (freeze_epochs frozen first) or flat_cos
     freeze_epochs: int = 1 # frozen epochs for fine_tune
+    body_lr: float = 0.1 # a pretrained body's learning rate, as a fraction of `lr` (the head's)
     precision: str = 'auto' # auto, fp32, fp16 or bf16
     mixup: float = 0.0 # MixUp alpha (0: off)
     cutmix: float = 0.0 # CutMix alpha (0: off)
     ema: float = 0.0 # decay of the weights' exponential moving average (0: off), e.g. 0.999
     early_stop: int = 0 # stop a fold after this many epochs without improvement (0: off)
     grad_accum: int = 1 # batches whose gradients are accumulated per step
+    grad_clip: float = 0.0 # clip the gradients' global norm to this (0: off)
+    deterministic: bool = False # reproducible GPU kernels (cuDNN autotuner off: slower); the CPU is deterministic either way
     wandb: bool = False # log to Weights & Biases (optional extra; honours WANDB_MODE=offline)
 
 @dataclass
@@ -79,7 +82,7 @@ CHOICES = {'data.resize': ('pad', 'squish', 'crop'), 'data.aug': ('sketch', 'ske
            'model.head': ('fastai', 'linear'), 'train.loss': ('ce', 'label_smoothing', 'focal'), 'train.opt': ('adamw', 'sgd'),
            'train.schedule': ('one_cycle', 'fine_tune', 'flat_cos'), 'train.precision': ('auto', 'fp32', 'fp16', 'bf16')}
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
-          'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
+          'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
           'train.ema': (0, 0.999999), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}
 
 def _coerce(key:str, value, typ):

@@ -12,10 +12,11 @@ from .core import BoostclfError, write_csv
 from .runs import Probs, load_probs, save_probs, check_compatible
 
 # %% auto #0
-__all__ = ['METHODS', 'blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks']
+__all__ = ['METHODS', 'PROB_METHODS', 'blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks']
 
 # %% ../nbs/10_ensemble.ipynb #bf8f3220
 METHODS = ('mean', 'weighted', 'geometric', 'rank', 'vote')
+PROB_METHODS = ('mean', 'weighted', 'geometric') # blends whose output is a probability (log-loss means something)
 
 def blend(probs:list, # (N, C) arrays, one per member
           method:str='mean', # mean, weighted, geometric, rank or vote
@@ -31,7 +32,8 @@ def blend(probs:list, # (N, C) arrays, one per member
     elif method == 'geometric': out = np.exp(np.tensordot(w, np.log(np.clip(P, 1e-9, 1)), 1))
     elif method == 'rank':
         from scipy.stats import rankdata
-        out = np.tensordot(w, np.stack([rankdata(p, axis=0) / len(p) for p in P]), 1)
+        # each member ranks the classes within an image (a Borda count): one member's ranks keep its prediction
+        out = np.tensordot(w, np.stack([rankdata(p, axis=1) / p.shape[1] for p in P]), 1)
     else:
         votes = np.tensordot(w, np.eye(P.shape[2])[P.argmax(2)], 1)
         out = votes + 1e-6 * np.tensordot(w, P, 1)   # ties go to the higher mean probability
@@ -49,6 +51,8 @@ def fit_weights(probs:list, # (N, C) out-of-fold arrays, one per member
                ) -> np.ndarray:
     "Member weights (summing to 1) fitted on `probs`"
     m = len(probs)
+    if how == 'logloss' and method not in PROB_METHODS:
+        raise BoostclfError(f"the {method} blend gives scores, not probabilities: fit its weights with hillclimb (accuracy), not logloss")
     if how == 'logloss':
         from scipy.optimize import minimize
         def f(z): e = np.exp(z - z.max()); return _logloss(blend(probs, method, e / e.sum()), y)

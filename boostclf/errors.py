@@ -10,9 +10,7 @@ import base64, html, io, json
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, write_json, atomic_write, optional_import
-from .config import load_config
-from .data import load_contest
-from .runs import Probs, load_probs, oof_truth
+from .runs import Probs, Run, as_run, load_probs, oof_truth
 
 # %% auto #0
 __all__ = ['PAGE_CSS', 'class_accuracy', 'confused_pairs', 'top_confusion', 'plot_confusion', 'top_losses', 'calibration',
@@ -241,20 +239,22 @@ h2{margin-top:1.6em} .grid{display:grid;grid-template-columns:repeat(auto-fill,m
 .card{border:1px solid #ddd;border-radius:6px;padding:6px;font-size:12px} .pics{display:flex;gap:4px} .pics img{width:128px;height:128px;object-fit:contain;background:#fafafa}
 .ok{color:#1a7f37} .bad{color:#b42318;font-weight:600} .figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}"""
 
-def analyse_errors(run:str|Path, # a run folder with oof.npz
+def analyse_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
                    out:str|Path|None=None, # folder for the outputs (default: `RUN/errors`)
                    dups:str|Path|pd.DataFrame|None=None, # the dedup report (default: the run's `cv.groups`, if any)
                    n_gallery:int=24, # confident errors and suspects shown in the gallery, each
                    cam_method:str|None='gradcam', # CAM method for the gallery (None: thumbnails only)
                    n_confusion:int=15, # classes in the confusion matrix
                    method:str='auto', # noise-suspect method
+                   device=None, # where the gallery's CAMs run (default: the GPU if there is one)
+                   data:str|Path|None=None, # the contest's data folder, if not where the run's config says
                   ) -> dict:
     "Write errors.csv, per-class, pair and calibration tables, figures, summary.json and a self-contained errors.html; return their paths"
     from boostclf.eda import _png, _table
     from boostclf.images import load_image
-    run = Path(run); out = Path(out) if out else run/'errors'
+    run = as_run(run, data); out = Path(out) if out else run/'errors'
     p, true = oof_truth(run)
-    cfg = load_config(run/'config.yaml')
+    cfg = run.config
     if dups is None and cfg.cv.groups and Path(cfg.cv.groups).is_file(): dups = cfg.cv.groups
     errs = error_table(p, true, dups, method)
     per_class, pairs = class_accuracy(p, true), confused_pairs(p, true)
@@ -273,8 +273,8 @@ def analyse_errors(run:str|Path, # a run folder with oof.npz
     cams = None
     if cam_method and len(show):
         from boostclf.cam import cam_images
-        cams = cam_images(run, list(show.image_path), method=cam_method)
-    contest = load_contest(cfg.data.path, images='none')
+        cams = cam_images(run, list(show.image_path), method=cam_method, device=device)
+    contest = run.contest()
     files = dict(zip(contest.train.image_path, contest.train_files()))
     thumbs = {ip: _arr_png(np.asarray(load_image(files[ip], 128))) for ip in show.image_path}
     acc = float(errs.correct.mean())

@@ -12,28 +12,16 @@ import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from .core import BoostclfError, write_csv, in_test
 from .config import load_config
-from .data import load_contest, load_folds, Contest
+from .data import load_contest, Contest
 from .loaders import image_cache, model_stats, batch_augs
-from .models import build_model, load_weights
-from .runs import Probs, save_probs, load_probs, data_checksum, folds_checksum
+from .models import fixed_input_size
+from .runs import Probs, Run, as_run, WEIGHTS_FILE, save_probs, load_probs, data_checksum, folds_checksum
 
 # %% auto #0
-__all__ = ['TTA_MODES', 'run_models', 'predict', 'write_submission', 'check_submission']
+__all__ = ['TTA_MODES', 'predict', 'write_submission', 'check_submission']
 
 # %% ../nbs/09_inference.ipynb #e30207d8
 TTA_MODES = ('none', 'hflip', 'multiscale', 'aug')
-
-def run_models(run:str|Path, # a run folder
-              ) -> list:
-    "The weight files that predict for a run: the full fit's, or each fold's (EMA weights when the run used them)"
-    run = Path(run)
-    if (run/'full'/'final.safetensors').is_file(): return [run/'full'/'final.safetensors']
-    out = []
-    for d in sorted(run.glob('fold_*')):
-        w = d/'last_ema.safetensors' if (d/'last_ema.safetensors').is_file() else d/'last.safetensors'
-        if w.is_file() and (d/'oof.npz').is_file(): out.append(w)
-    if not out: raise BoostclfError(f"{run} has no finished fold (fold_K/last.safetensors with oof.npz); train it (or resume it) first")
-    return out
 
 def _batches(arr:np.ndarray, bs:int, device):
     "Batches of the cached images as floats in [0, 1] (augmentation works on these; normalisation comes last)"
@@ -47,48 +35,49 @@ def _aug(x, preset):
 
 # %% ../nbs/09_inference.ipynb #c6ca615e
 @torch.inference_mode()
-def predict(run:str|Path, # a run folder
+def predict(run:str|Path|Run, # a run folder or `Run`
             tta:str='none', # test-time augmentation: none, hflip, multiscale or aug
             bs:int|None=None, # batch size (default: the run's)
             device=None, # where to run (default: CUDA if available)
             save:bool=True, # write `RUN/test_<tta>.npz`
             n_aug:int=4, # augmented passes for tta='aug'
+            data:str|Path|None=None, # the contest's data folder, if not where the run's config says
            ) -> Probs:
     "Test probabilities of a run's models, averaged, in the probability-file format"
     if tta not in TTA_MODES: raise BoostclfError(f"tta={tta!r} is not one of {', '.join(TTA_MODES)}")
-    run = Path(run)
-    if not (run/'config.yaml').is_file(): raise BoostclfError(f"{run} is not a run folder (no config.yaml)")
-    cfg = load_config(run/'config.yaml')
-    contest = load_contest(cfg.data.path, images='header')
-    if not len(contest.test): raise BoostclfError(f"{cfg.data.path} has no test images (test.csv) to predict")
+    run = as_run(run, data)
+    cfg, pre = run.config, run.preprocess
+    contest = run.contest()
+    if not len(contest.test): raise BoostclfError(f"{run.data_path} has no test images (test.csv) to predict")
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     bs = bs or cfg.train.bs
-    mean, std = model_stats(cfg.model.name)
-    size = cfg.data.img_size
+    size = pre['img_size']
     sizes = [int(round(size * f / 8)) * 8 for f in (0.875, 1.0, 1.125)] if tta == 'multiscale' else [size]
-    if tta == 'multiscale' and any(k in cfg.model.name for k in ('vit', 'deit', 'eva', 'swin', 'beit')):
+    if tta == 'multiscale' and fixed_input_size(cfg.model.name):
         raise BoostclfError(f"tta=multiscale needs a model that accepts other input sizes; {cfg.model.name} does not: use hflip")
-    arrs = {s: image_cache(contest.test_files(), s, cfg.data.resize) for s in sizes}
-    weights = run_models(run)
+    arrs = {s: image_cache(contest.test_files(), s, pre['resize'], interpolation=pre['interpolation']) for s in sizes}
+    folds = [None] if (run.fold_dir(None)/WEIGHTS_FILE).is_file() else run.finished_folds()
+    if not folds: run.predict_weights()  # says what is missing
+    m_, s_ = (torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
     total = np.zeros((len(contest.test), contest.n_classes), np.float64)
-    for w in progress_bar(weights, leave=False):
-        model = load_weights(build_model(cfg.model, contest.n_classes, cfg.data.img_size), w).to(device).eval()
-        for s, arr in arrs.items():
-            parts = []
-            m_, s_ = torch.tensor(mean, device=device).view(1, 3, 1, 1), torch.tensor(std, device=device).view(1, 3, 1, 1)
+    with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
+        torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
+        for k in progress_bar(folds, leave=False):
+            model = run.model(k, device)
             def prob(x): return model((x - m_) / s_).float().softmax(1)
-            for x in _batches(arr, bs, device):
-                p = prob(x)
-                if tta == 'hflip': p = (p + prob(x.flip(3))) / 2
-                if tta == 'aug': p = (p + sum(prob(_aug(x, cfg.data.aug)) for _ in range(n_aug))) / (n_aug + 1)
-                parts.append(p.cpu().numpy())
-            total += np.concatenate(parts)
-    probs = (total / (len(weights) * len(arrs))).astype(np.float32)
-    folds = load_folds(run, contest) if (run/'folds.csv').is_file() else None
-    kind_w = 'ema' if any('ema' in w.name for w in weights) else 'raw'
+            for s, arr in arrs.items():
+                parts = []
+                for x in _batches(arr, bs, device):
+                    p = prob(x)
+                    if tta == 'hflip': p = (p + prob(x.flip(3))) / 2
+                    if tta == 'aug': p = (p + sum(prob(_aug(x, cfg.data.aug)) for _ in range(n_aug))) / (n_aug + 1)
+                    parts.append(p.cpu().numpy())
+                total += np.concatenate(parts)
+    probs = (total / (len(folds) * len(arrs))).astype(np.float32)
     out = Probs(probs, contest.test.image_path.values, contest.targets, contest.classes, np.full(len(probs), -1),
-                dict(kind='test', weights=kind_w, tta=tta, models=[str(w.relative_to(run)) for w in weights], model=cfg.model.name,
-                     data_checksum=data_checksum(contest), folds_checksum=folds_checksum(folds) if folds is not None else None))
+                dict(kind='test', weights=run.summary.get('weights', 'raw') if run.file('summary').is_file() else 'raw', tta=tta,
+                     models=[str(run.weights(k).relative_to(run.path)) for k in folds], model=cfg.model.name,
+                     data_checksum=data_checksum(contest), folds_checksum=folds_checksum(run.folds_table)))
     if save: save_probs(out, run/f'test_{tta}.npz')
     return out
 

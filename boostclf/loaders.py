@@ -18,8 +18,8 @@ from .images import load_image, fit_image, RESIZE_METHODS
 from .data import Contest
 
 # %% auto #0
-__all__ = ['IMAGENET_STATS', 'AUG_PRESETS', 'model_stats', 'default_cache_dir', 'cache_key', 'image_cache', 'LinearLighting',
-           'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'contest_dls']
+__all__ = ['IMAGENET_STATS', 'INTERPOLATIONS', 'AUG_PRESETS', 'model_stats', 'default_cache_dir', 'cache_key', 'image_cache',
+           'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'contest_dls']
 
 # %% ../nbs/03a_loaders.ipynb #6f7cd53c
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
@@ -41,17 +41,21 @@ def default_cache_dir() -> Path:
 def cache_key(files:list, # image files, in order
               size:int, # side of the cached squares
               method:str, # resize method
+              interpolation:str='bilinear', # resampling filter
              ) -> str:
-    "A key that changes when any file, its size or mtime, the order, `size` or `method` changes"
-    h = hashlib.sha256(json.dumps([1, size, method]).encode())
+    "A key that changes when any file, its size or mtime, the order, `size`, `method` or `interpolation` changes"
+    h = hashlib.sha256(json.dumps([1, size, method] + ([interpolation] if interpolation != 'bilinear' else [])).encode())
     for f in files:
         st = os.stat(f)
         h.update(f"{Path(f).resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:20]
 
 # %% ../nbs/03a_loaders.ipynb #9f568c93
-def _decode(f, size, method, bg):
-    return np.asarray(fit_image(load_image(f, size, bg), size, method, bg))
+INTERPOLATIONS = dict(bilinear='BILINEAR', bicubic='BICUBIC', nearest='NEAREST', lanczos='LANCZOS')
+
+def _decode(f, size, method, bg, interpolation='bilinear'):
+    from PIL import Image
+    return np.asarray(fit_image(load_image(f, size, bg), size, method, bg, getattr(Image.Resampling, INTERPOLATIONS[interpolation])))
 
 def image_cache(files:list, # image files, in order
                 size:int=128, # side of the cached squares (px)
@@ -59,17 +63,19 @@ def image_cache(files:list, # image files, in order
                 cache_dir:str|Path|None=None, # where caches live (default: `default_cache_dir()`)
                 bg:tuple=(255, 255, 255), # padding and transparency background
                 n_workers:int|None=None, # decoding threads
+                interpolation:str='bilinear', # resampling filter: bilinear, bicubic, nearest or lanczos (the pretrained config's)
                ) -> np.ndarray:
     "A read-only (N, size, size, 3) uint8 memmap of `files`, built on first use"
     if method not in RESIZE_METHODS: raise BoostclfError(f"data.resize={method!r} is not one of {RESIZE_METHODS}")
     if not isinstance(size, (int, np.integer)) or size < 8: raise BoostclfError(f"data.img_size={size!r}: it must be an integer of at least 8")
+    if interpolation not in INTERPOLATIONS: raise BoostclfError(f"interpolation {interpolation!r} is not one of {', '.join(INTERPOLATIONS)}")
     files = [Path(f) for f in files]
-    dest = Path(cache_dir or default_cache_dir())/f"{cache_key(files, size, method)}-{size}{method}.npy"
+    dest = Path(cache_dir or default_cache_dir())/f"{cache_key(files, size, method, interpolation)}-{size}{method}.npy"
     if not dest.exists():
         with atomic_path(dest) as tmp:
             arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3))
             with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
-                done = ex.map(lambda f: _decode(f, size, method, bg), files)
+                done = ex.map(lambda f: _decode(f, size, method, bg, interpolation), files)
                 for i, a in enumerate(progress_bar(done, total=len(files), leave=False)):
                     arr[i] = a
             arr.flush(); del arr
@@ -111,8 +117,8 @@ class CachedImage(Transform):
 
 class DecodedImage(Transform):
     "File `i` decoded, fitted to a square and returned as a CHW `TensorImage` (no cache)"
-    def __init__(self, files, size, method, bg=(255, 255, 255)): self.files, self.size, self.method, self.bg = files, size, method, bg
-    def encodes(self, i:int): return TensorImage(torch.from_numpy(_decode(self.files[i], self.size, self.method, self.bg).copy()).permute(2, 0, 1))
+    def __init__(self, files, size, method, bg=(255, 255, 255), interpolation='bilinear'): self.files, self.size, self.method, self.bg, self.interpolation = files, size, method, bg, interpolation
+    def encodes(self, i:int): return TensorImage(torch.from_numpy(_decode(self.files[i], self.size, self.method, self.bg, self.interpolation).copy()).permute(2, 0, 1))
 
 class RowLabel(Transform):
     "The class name of row `i`"
@@ -133,6 +139,7 @@ def contest_dls(contest:Contest, # a loaded contest
                 num_workers:int|None=None, # loader processes (default: 0 with the cache, else the CPU count)
                 device=None, # where batches go (default: fastai's default device)
                 exclude:list|None=None, # image_paths to leave out (e.g. a dedup removal plan)
+                interpolation:str='bilinear', # resampling filter of the resize (the pretrained config's)
                ) -> DataLoaders:
     "fastai DataLoaders that train on every fold but `fold` and validate on `fold`"
     f = folds.set_index('image_path').fold
@@ -146,7 +153,7 @@ def contest_dls(contest:Contest, # a loaded contest
     fold_of = f.loc[train.image_path].values
     if fold is None: splits = (list(range(len(train))), list(range(min(len(train), bs))))
     else: splits = (list(np.flatnonzero(fold_of != fold)), list(np.flatnonzero(fold_of == fold)))
-    x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir)) if cache else DecodedImage(files, img_size, resize)
+    x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir, interpolation=interpolation)) if cache else DecodedImage(files, img_size, resize, interpolation=interpolation)
     dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
     mean, std = model_stats(arch)
     if num_workers is None: num_workers = 0 if cache or in_test() else min(4, os.cpu_count() or 1)

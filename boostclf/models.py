@@ -12,9 +12,17 @@ from .core import BoostclfError, atomic_path
 from .config import ModelCfg
 
 # %% auto #0
-__all__ = ['build_model', 'param_groups', 'layer_lrs', 'save_weights', 'load_state', 'load_weights']
+__all__ = ['fixed_input_size', 'build_model', 'param_groups', 'no_decay_params', 'layer_lrs', 'save_weights', 'load_state',
+           'load_weights', 'input_config']
 
 # %% ../nbs/07_models.ipynb #716c49cc
+def fixed_input_size(name:str, # a timm model name, with or without a tag
+                    ) -> bool:
+    "Whether the model is built for one input size (ViT, DeiT, EVA, Swin, ...): timm's own pretrained-config flag"
+    import timm
+    pc = timm.get_pretrained_cfg(name)
+    return bool(pc is not None and pc.fixed_input_size)
+
 def _timm_kwargs(cfg:ModelCfg, img_size:int|None=None) -> dict:
     import timm
     if not timm.is_model(cfg.name): raise BoostclfError(f"config key model.name: {cfg.name!r} is not a timm model; list candidates with timm.list_models('*{cfg.name.split('.')[0][:6]}*')")
@@ -22,7 +30,7 @@ def _timm_kwargs(cfg:ModelCfg, img_size:int|None=None) -> dict:
     # models with a fixed input size (ViT, EVA, Swin, ...) are built for the training size; timm resamples
     # pretrained position embeddings to fit
     pc = timm.get_pretrained_cfg(cfg.name)
-    if img_size and pc is not None and pc.fixed_input_size and tuple(pc.input_size[1:]) != (img_size, img_size): kw['img_size'] = img_size
+    if img_size and fixed_input_size(cfg.name) and tuple(pc.input_size[1:]) != (img_size, img_size): kw['img_size'] = img_size
     if cfg.pretrained and cfg.weights:
         w = Path(cfg.weights)
         if not w.is_file(): raise BoostclfError(f"config key model.weights: {w} not found; give a local .safetensors or .pth file, or leave it empty to use the hub")
@@ -43,28 +51,33 @@ def build_model(cfg:ModelCfg, # the `model` section of the config
     pretrained = kw.pop('pretrained')
     return create_timm_model(cfg.name, n_classes, default_split, pretrained, **kw)[0]
 
+# %% ../nbs/07_models.ipynb #1087a734
 def _body_and_head(model:nn.Module):
     "The timm body and the head parameters of a `build_model` network"
     if isinstance(model, nn.Sequential) and len(model) == 2: return model[0].model, list(model[1].parameters())
     return model, list(model.get_classifier().parameters())
 
 def param_groups(model:nn.Module, # from `build_model`
-                 per_block:bool=False, # one group per transformer block (for layer-wise LR decay), when the body has `blocks`
+                 per_block:bool=False, # timm's own layer groups of the body (`group_matcher`), for layer-wise LR decay
                 ) -> list:
-    "Parameter groups, from input to output: (body, head), or (stem, block 1, ..., block n, head)"
+    "Parameter groups, from input to output: (body, head), or (stem, block 1, ..., block n, final norm, head)"
     body, head = _body_and_head(model)
     head_ids = {id(p) for p in head}
-    blocks = getattr(body, 'blocks', None) if per_block else None
-    if blocks is None: return [[p for p in model.parameters() if id(p) not in head_ids], head]
-    in_blocks = [list(b.parameters()) for b in blocks]
-    # modules registered after the blocks (final norm) go with the head; those before (patch embedding) and the
-    # body's own parameters (class token, position embedding) form the stem
-    names = [n for n, _ in body.named_children()]
-    after = {id(p) for n, c in body.named_children() if names.index(n) > names.index('blocks') for p in c.parameters()}
-    seen = head_ids | after | {id(p) for g in in_blocks for p in g}
-    late = [p for p in model.parameters() if id(p) in after and id(p) not in head_ids] + head
-    early = [p for p in model.parameters() if id(p) not in seen]
-    return [early, *in_blocks, late]
+    if not per_block: return [[p for p in model.parameters() if id(p) not in head_ids], head]
+    from timm.models import group_parameters
+    if not hasattr(body, 'group_matcher'): raise BoostclfError(f"config key model.llrd: {type(body).__name__} has no timm group_matcher; set model.llrd: 0")
+    named = dict(body.named_parameters())
+    layers = group_parameters(body, body.group_matcher(coarse=False))
+    groups = [[named[n] for n in names if id(named[n]) not in head_ids] for _, names in sorted(layers.items())]
+    return [g for g in groups if g] + [head]
+
+def no_decay_params(model:nn.Module, # from `build_model`
+                   ) -> set:
+    "ids of the parameters weight decay should leave alone: norms, biases, and the model's `no_weight_decay()` (embeddings, tokens)"
+    body, _ = _body_and_head(model)
+    skip = set(body.no_weight_decay()) if hasattr(body, 'no_weight_decay') else set()
+    out = {id(p) for n, p in body.named_parameters() if p.ndim <= 1 or n.endswith('.bias') or n in skip}
+    return out | {id(p) for p in model.parameters() if p.ndim <= 1}
 
 def layer_lrs(lr:float, # learning rate of the head
               n_groups:int, # parameter groups, input first
@@ -110,3 +123,17 @@ def load_weights(model:nn.Module, # the model to fill
     if missing or unexpected: raise BoostclfError(f"weights file {path} does not fit this model: missing {missing[:3]}, unexpected {unexpected[:3]}; was it saved from another model.name or head?")
     model.load_state_dict(sd)
     return model
+
+# %% ../nbs/07_models.ipynb #3c261fb6
+def input_config(name:str, # a timm model name, with or without a pretrained tag
+                 img_size:int, # side of the model's input (px)
+                 resize:str='pad', # how images become squares (`data.resize`)
+                ) -> dict:
+    "How images become inputs for `name`: size, resize method, and the pretrained config's mean, std and interpolation"
+    import timm
+    if not timm.is_model(name): raise BoostclfError(f"config key model.name: {name!r} is not a timm model; list candidates with timm.list_models('*{name.split('.')[0][:6]}*')")
+    pc = timm.get_pretrained_cfg(name)
+    mean, std = (tuple(pc.mean), tuple(pc.std)) if pc is not None and pc.mean else ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    interp = pc.interpolation if pc is not None and pc.interpolation in ('bilinear', 'bicubic', 'nearest', 'lanczos') else 'bilinear'
+    return dict(model=name, tag=getattr(pc, 'tag', None) if pc is not None else None, img_size=int(img_size), resize=resize,
+                mean=[float(v) for v in mean], std=[float(v) for v in std], interpolation=interp)

@@ -12,6 +12,7 @@ import numpy as np, pandas as pd
 from .core import BoostclfError, atomic_write
 from .config import load_config, save_config
 from .data import load_contest
+from .runs import Run, as_run
 
 # %% auto #0
 __all__ = ['REPORT_CSS', 'config_table', 'plot_curves', 'fold_scores', 'build_report', 'check_in_browser']
@@ -97,7 +98,7 @@ img{max-width:100%} table.t{border-collapse:collapse;font-size:13px} .t td,.t th
 h2{margin-top:2em;border-bottom:2px solid #eee} .note{color:#777;font-style:italic} .figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 nav a{margin-right:1em} .ok{color:#1a7f37;font-weight:600} .bad{color:#b42318;font-weight:600} .cam{max-width:100%}"""
 
-def build_report(runs:list, # run folders, the first is the main one
+def build_report(runs:list, # run folders (or `Run`s), the first is the main one
                  out:str|Path='report.html', # the HTML file to write
                  title:str|None=None, # page title (default: from the runs)
                  eda:str|Path|None=None, # an EDA folder (default: `eda/` in or beside the first run)
@@ -107,14 +108,15 @@ def build_report(runs:list, # run folders, the first is the main one
                  make_missing:bool=True, # run the error analysis and CAM grids of the first run when they are missing
                  cam_method:str='gradcam', # for CAM grids made here
                  notes:str='', # free text (Markdown-free HTML-escaped paragraphs) for what the team learned
+                 data:str|Path|None=None, # the contest's data folder, if not where the first run's config says
                 ) -> Path:
     "Write one self-contained HTML wrap-up report of `runs`; return its path"
-    runs = [Path(r) for r in runs]
+    runs = [as_run(r, data if i == 0 else None) for i, r in enumerate(runs)]
     if not runs: raise BoostclfError("no run folders given; pass at least one (boostclf-report RUN_DIR ...)")
     for r in runs:
         if not (r/'config.yaml').is_file(): raise BoostclfError(f"{r} is not a run folder (no config.yaml); pass the folders boostclf-train wrote")
-    main = runs[0]; cfg = load_config(main/'config.yaml')
-    contest = load_contest(cfg.data.path, images='none')
+    main = runs[0]; cfg = main.config
+    contest = main.contest()
     out = Path(out)
     parts, toc = [], []
     def section(key, head, body):
@@ -139,7 +141,7 @@ def build_report(runs:list, # run folders, the first is the main one
         body = f"<p>{d.group_id.nunique()} duplicate group(s) holding {len(d)} image(s); folds keep each group whole{' (this run grouped by them)' if cfg.cv.groups else ''}.</p>" + _tbl(kinds)
         try:
             from boostclf.dedup import show_duplicates
-            body += _img(_figpng(show_duplicates(d, load_contest(cfg.data.path, images='none', strict=False), max_groups=6)), 'duplicate groups')
+            body += _img(_figpng(show_duplicates(d, load_contest(main.data_path, images='none', strict=False), max_groups=6)), 'duplicate groups')
         except BoostclfError as e: body += f'<p class="note">{html.escape(str(e))}</p>'
     else: body = missing('duplicate report', 'run boostclf-dedup DATA --out RUN/duplicates.csv')
     section('duplicates', 'Duplicates and leaks', body)

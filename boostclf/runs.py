@@ -6,14 +6,15 @@ Docs: https://boostclf.github.io/boostclf/runs.html.md"""
 
 # %% ../nbs/07a_runs.ipynb #47f81b4a
 from __future__ import annotations
-import json, subprocess, sys, platform
+import json, os, subprocess, sys, platform
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, atomic_path, write_json, table_checksum
 
 # %% auto #0
-__all__ = ['Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum', 'folds_checksum', 'provenance', 'oof_truth']
+__all__ = ['RUN_FILES', 'WEIGHTS_FILE', 'Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum',
+           'folds_checksum', 'provenance', 'Run', 'as_run', 'oof_truth']
 
 # %% ../nbs/07a_runs.ipynb #9815c070
 @dataclass
@@ -97,18 +98,131 @@ def provenance(contest, # the loaded contest
     return dict(versions=vers, python=sys.version.split()[0], platform=platform.platform(), git_commit=_git_commit(),
                 data_path=str(contest.path), data_checksum=data_checksum(contest), folds_checksum=folds_checksum(folds))
 
+# %% ../nbs/07a_runs.ipynb #da3b14fd
+RUN_FILES = dict(config='config.yaml', provenance='provenance.json', preprocess='preprocess.json', folds='folds.csv',
+                 oof='oof.npz', metrics='metrics.csv', summary='summary.json')
+WEIGHTS_FILE = 'model.safetensors' # what a finished fold (or the full fit) keeps: the weights its predictions come from
+
+class Run(os.PathLike):
+    "A run folder: its files by name, read once and cached, the contest it was trained on, and the models of its folds"
+    def __init__(self, path:str|Path|Run, # the run folder
+                 data:str|Path|None=None, # the contest's data folder, if not where the run's config says
+                ):
+        if isinstance(path, Run): data, path = data or path.data, path.path
+        self.path, self.data, self._cache = Path(path), data, {}
+    def __fspath__(self): return str(self.path)
+    def __truediv__(self, o): return self.path/o
+    def __str__(self): return str(self.path)
+    def __repr__(self): return f"Run({str(self.path)!r})"
+    def __eq__(self, o): return isinstance(o, (Run, Path, str)) and Path(o).resolve() == self.path.resolve()
+    def __hash__(self): return hash(self.path.resolve())
+    def __getattr__(self, k): # anything else a `Path` has (`parent`, `exists`, `glob`, ...)
+        if k.startswith('_') or k in ('path', 'data'): raise AttributeError(k)
+        return getattr(self.path, k)
+
+    def file(self, key:str, # a key of `RUN_FILES`
+            ) -> Path:
+        "The path of the run file `key`"
+        if key not in RUN_FILES: raise BoostclfError(f"{key!r} is not a run file; run files are {', '.join(RUN_FILES)}")
+        return self.path/RUN_FILES[key]
+    def fold_dir(self, fold:int|None) -> Path: return self.path/('full' if fold is None or fold < 0 else f'fold_{fold}')
+    def _read(self, f:Path, reader, what:str, tag:str=''):
+        "`reader(f)`, cached until `f` changes"
+        if not f.is_file(): raise BoostclfError(f"{f} not found; {what}")
+        st = f.stat(); key = (tag, str(f), st.st_size, st.st_mtime_ns)
+        if key not in self._cache:
+            for k in [k for k in self._cache if k[:2] == (tag, str(f))]: del self._cache[k]
+            self._cache[key] = reader(f)
+        return self._cache[key]
+
+    @property
+    def config(self):
+        "The run's resolved config"
+        from boostclf.config import load_config
+        return self._read(self.file('config'), load_config, f"{self.path} is not a run folder: pass the folder boostclf-train wrote")
+    @property
+    def summary(self) -> dict: return self._read(self.file('summary'), lambda f: json.loads(f.read_text()), "the run has not finished training")
+    @property
+    def oof(self) -> Probs:
+        return self._read(self.file('oof'), load_probs, "error analysis and Grad-CAM read a run's out-of-fold probabilities: train the run first (boostclf-train)")
+    @property
+    def preprocess(self) -> dict:
+        "How images become the model's inputs: size, resize method, mean, std, interpolation (recorded at training time)"
+        f = self.file('preprocess')
+        if f.is_file(): return self._read(f, lambda f: json.loads(f.read_text()), '')
+        from boostclf.models import input_config
+        cfg = self.config  # runs made before preprocess.json existed
+        return input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
+    @property
+    def data_path(self) -> Path:
+        p = Path(self.data or self.config.data.path)
+        if not p.is_dir(): raise BoostclfError(f"the run's data folder {p} does not exist here; pass the contest's folder with --data (data= in Python)")
+        return p
+
+    def contest(self, images:str='header', # how closely to check images ('full', 'header', 'none')
+               ):
+        "The contest as the run was trained on it: the training rows of `folds.csv`, checked against the recorded checksum"
+        from boostclf.data import load_contest
+        def load(_):
+            c = load_contest(self.data_path, images=images)
+            folds = self.folds_table
+            unknown = sorted(set(folds.image_path) - set(c.train.image_path))
+            if unknown: raise BoostclfError(f"{len(unknown)} image(s) of {self.file('folds')} are not in {self.data_path}/train.csv, e.g. {unknown[:2]}; the data changed since the run")
+            c.train = c.train[c.train.image_path.isin(set(folds.image_path))].reset_index(drop=True)
+            want = self._read(self.file('provenance'), lambda f: json.loads(f.read_text()), "the run folder is incomplete").get('data_checksum')
+            if want and data_checksum(c) != want:
+                raise BoostclfError(f"the contest at {self.data_path} differs from the one {self.path} was trained on (data checksum); point --data at that contest")
+            return c
+        return self._read(self.file('folds'), load, "train the run first (boostclf-train)", 'contest') if images == 'header' else load(None)
+    @property
+    def folds_table(self) -> pd.DataFrame:
+        from boostclf.data import load_folds
+        return self._read(self.file('folds'), load_folds, "train the run first (boostclf-train)")
+    def truth(self) -> np.ndarray:
+        "The true target of each row of the out-of-fold probabilities"
+        p, train = self.oof, self.contest().train.set_index('image_path')
+        missing = [x for x in p.image_path if x not in train.index]
+        if missing: raise BoostclfError(f"{self.file('oof')} has {len(missing)} image(s) not in the run's training table, e.g. {missing[0]}; the data changed since the run")
+        return train.target.loc[p.image_path].values
+
+    def finished_folds(self) -> list:
+        "Folds whose weights and out-of-fold probabilities are both written"
+        return sorted(int(d.name.split('_')[1]) for d in self.path.glob('fold_*') if (d/WEIGHTS_FILE).is_file() and (d/'oof.npz').is_file())
+    def weights(self, fold:int|None=None, # a fold, or None for the full fit
+               ) -> Path:
+        "The weights file of a finished fold (or of the full fit)"
+        f = self.fold_dir(fold)/WEIGHTS_FILE
+        if not f.is_file():
+            what = 'the full fit' if fold is None else f'fold {fold}'
+            raise BoostclfError(f"{f} not found: {what} of {self.path} has not finished; train (or resume) it first")
+        return f
+    def predict_weights(self) -> list:
+        "The weight files that predict the test set: the full fit's, else every finished fold's"
+        if (self.fold_dir(None)/WEIGHTS_FILE).is_file(): return [self.weights(None)]
+        folds = self.finished_folds()
+        if not folds: raise BoostclfError(f"{self.path} has no finished fold (fold_K/{WEIGHTS_FILE} with oof.npz); train (or resume) it first")
+        return [self.weights(k) for k in folds]
+    def model(self, fold:int|None=None, # a fold, or None for the full fit
+              device=None, # where to put it (default: CPU)
+             ):
+        "The trained model of `fold` in eval mode: the architecture alone, filled with the run's own weights"
+        import dataclasses, torch
+        from boostclf.models import build_model, load_weights
+        cfg = self.config
+        arch = dataclasses.replace(cfg.model, pretrained=False, weights='')
+        m = build_model(arch, len(self.oof.targets) if self.file('oof').is_file() else self.contest(images='none').n_classes, cfg.data.img_size)
+        return load_weights(m, self.weights(fold)).to(torch.device(device or 'cpu')).eval()
+
+def as_run(run:str|Path|Run, # a run folder or a `Run`
+           data:str|Path|None=None, # the data folder, if not where the run's config says
+          ) -> Run:
+    "`run` as a `Run`"
+    return Run(run, data) if data is not None or not isinstance(run, Run) else run
+
 # %% ../nbs/07a_runs.ipynb #f50790db
-def oof_truth(run:str|Path, # a run folder (or an oof probability file)
+def oof_truth(run:str|Path|Run, # a run folder
+              data:str|Path|None=None, # the data folder, if not where the run's config says
              ) -> tuple:
     "The run's out-of-fold `Probs` and the true target of each of its images"
-    run = Path(run)
-    f = run if run.suffix == '.npz' else run/'oof.npz'
-    if not f.is_file(): raise BoostclfError(f"{f} not found; error analysis and Grad-CAM read a run's out-of-fold probabilities: train the run first (boostclf-train)")
-    from boostclf.config import load_config
-    from boostclf.data import load_contest
-    p = load_probs(f)
-    cfg = load_config((f.parent if run.suffix == '.npz' else run)/'config.yaml')
-    train = load_contest(cfg.data.path, images='none').train.set_index('image_path')
-    missing = [x for x in p.image_path if x not in train.index]
-    if missing: raise BoostclfError(f"{f} has {len(missing)} image(s) not in train.csv, e.g. {missing[0]}; the data changed since the run")
-    return p, train.target.loc[p.image_path].values
+    r = as_run(run, data)
+    return r.oof, r.truth()

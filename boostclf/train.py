@@ -10,11 +10,11 @@ import json, os, time, math, contextlib, dataclasses
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastai.learner import Learner
-from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.core import Callback, CancelFitException, TrainEvalCallback
 from fastai.callback.fp16 import MixedPrecision
-from fastai.callback.tracker import EarlyStoppingCallback
+from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
 from fastai.callback.mixup import MixUp, CutMix
-from fastai.callback.training import GradientAccumulation
+from fastai.callback.training import GradientAccumulation, GradientClip
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, FocalLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
@@ -22,13 +22,15 @@ from .core import BoostclfError, write_csv, write_json, in_test
 from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls
-from .models import build_model, param_groups, layer_lrs, save_weights, load_weights, load_state
-from .runs import Probs, save_probs, provenance, data_checksum, folds_checksum
+from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
+from .models import build_model, param_groups, no_decay_params, layer_lrs, save_weights, load_weights, load_state, input_config
+from .runs import Probs, Run, WEIGHTS_FILE, save_probs, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, is_main, barrier, unwrap, num_distrib, alone, init_distributed
 
 # %% auto #0
 __all__ = ['LOSSES', 'DEMO_CONFIG', 'DEMO_CONFIG_B', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint',
-           'make_learner', 'fit_lrs', 'fit_fold', 'fit_folds', 'load_probs_checked', 'demo_run', 'lr_find']
+           'ResumeOptimizer', 'EarlyStop', 'SplitDecayOptim', 'make_learner', 'group_lrs', 'fold_dls', 'fit_fold',
+           'prepare_data', 'fit_folds', 'load_probs_checked', 'demo_run', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #ee290973
 class Autocast(Callback):
@@ -62,13 +64,20 @@ def precision_callbacks(precision:str, device:torch.device) -> list:
 
 # %% ../nbs/08_train.ipynb #935182de
 class EMA(Callback):
-    "Keep an EMA of the weights (timm's `ModelEmaV3`) and validate with it"
-    order = 65  # after the optimiser step
-    def __init__(self, decay:float=0.999): self.decay, self.ema, self._raw = decay, None, None
+    "Keep an EMA of the weights (timm's `ModelEmaV3`, with warm-up) and validate with it"
+    order = TrainEvalCallback.order + 2  # set up after fastai has placed the model on its device
+    def __init__(self, decay:float=0.999, # the EMA's decay once warmed up
+                 resume_from:str|Path|None=None, # EMA weights of a fold being resumed
+                 steps:int=0, # optimiser steps already taken (warm-up position)
+                ): self.decay, self.resume_from, self.steps, self.ema, self._raw = decay, resume_from, steps, None, None
     def before_fit(self):
         from timm.utils import ModelEmaV3
-        if self.ema is None: self.ema = ModelEmaV3(unwrap(self.learn.model), decay=self.decay)
-    def after_step(self): self.ema.update(unwrap(self.learn.model))
+        if self.ema is not None: return  # the second phase of fine_tune keeps the same average
+        m = unwrap(self.learn.model)
+        self.ema = ModelEmaV3(m, decay=self.decay, use_warmup=True, device=next(m.parameters()).device)
+        if self.resume_from is not None: load_weights(self.ema.module, self.resume_from)
+    def after_step(self):
+        self.ema.update(unwrap(self.learn.model), step=self.steps); self.steps += 1
     def before_validate(self):
         m = unwrap(self.learn.model)
         self._raw = {k: v.detach().clone() for k, v in m.state_dict().items()}
@@ -85,15 +94,18 @@ def _plain(o):
     return o
 
 class Checkpoint(Callback):
-    "Atomic per-epoch checkpoints, history and keep-best, in `fold_dir`"
-    order = 70  # after the Recorder has logged the epoch
-    def __init__(self, fold_dir:Path, start_epoch:int=0, history:list|None=None, best:float=math.inf):
-        self.fold_dir, self.start_epoch, self.history, self.best = Path(fold_dir), start_epoch, list(history or []), best
+    "Atomic per-epoch checkpoints and history in `fold_dir`"
+    order = TrackerCallback.order - 1  # after the Recorder has logged the epoch, before early stopping can cancel the fit
+    def __init__(self, fold_dir:Path, # where the fold's files go
+                 start_epoch:int=0, # first epoch of this fit to write (earlier ones were trained by an earlier process)
+                 history:list|None=None, # rows of the epochs already done
+                 offset:int=0, # global epoch of this fit's epoch 0 (the unfrozen phase of fine_tune)
+                ): self.fold_dir, self.start_epoch, self.history, self.offset = Path(fold_dir), start_epoch, list(history or []), offset
     def after_epoch(self):
         if self.epoch < self.start_epoch or not is_main(): return  # in a multi-process run, only the main process writes
         names, log = self.recorder.metric_names, self.recorder.log
         row = {n: (float(v) if v is not None and n != 'time' else v) for n, v in zip(names, log)}
-        row['epoch'] = self.epoch
+        row['epoch'] = self.offset + self.epoch
         self.history.append(row)
         d = self.fold_dir
         save_weights(unwrap(self.learn.model), d/'last.safetensors')
@@ -101,51 +113,93 @@ class Checkpoint(Callback):
         if ema is not None: save_weights(ema.ema.module, d/'last_ema.safetensors')
         from boostclf.core import atomic_path
         with atomic_path(d/'opt.pth') as tmp: torch.save(_plain(self.learn.opt.state_dict()), tmp)
-        vloss = row.get('valid_loss')
-        if vloss is not None and vloss < self.best:
-            self.best = vloss
-            save_weights(ema.ema.module if ema is not None else unwrap(self.learn.model), d/'best.safetensors')
         write_csv(pd.DataFrame(self.history), d/'history.csv')
-        write_json(dict(epoch=self.epoch, best_valid_loss=self.best, time=time.time()), d/'state.json')
+        write_json(dict(epoch=row['epoch'], ema_step=ema.steps if ema is not None else 0, time=time.time()), d/'state.json')
+
+class ResumeOptimizer(Callback):
+    "Load a saved optimiser state once fastai has placed the model on its device"
+    order = TrainEvalCallback.order + 1
+    def __init__(self, path:str|Path): self.path, self.loaded_on = Path(path), None
+    def before_fit(self):
+        self.learn.opt.load_state_dict(torch.load(self.path, map_location='cpu', weights_only=True))  # torch moves the state to each parameter's device
+        self.loaded_on = next(self.learn.model.parameters()).device
+
+class EarlyStop(EarlyStoppingCallback):
+    "fastai's early stopping on validation loss, which a resumed fit continues: it replays the history written before the fit"
+    def __init__(self, patience:int, # epochs without improvement before stopping
+                 ckpt:Checkpoint, # the fold's checkpoint callback (its history and the first epoch this fit trains)
+                ):
+        super().__init__(monitor='valid_loss', patience=patience); self.ckpt = ckpt
+    def before_fit(self):
+        super().before_fit()
+        for r in self.ckpt.history:
+            if r['epoch'] < self.ckpt.offset: continue  # another phase of fine_tune
+            if self.comp(r['valid_loss'] - self.min_delta, self.best): self.best, self.wait = r['valid_loss'], 0
+            else: self.wait += 1
+        if self.wait >= self.patience: raise CancelFitException()  # the earlier process had already stopped
+    def after_epoch(self):
+        if self.epoch >= self.ckpt.start_epoch: super().after_epoch()
 
 # %% ../nbs/08_train.ipynb #f1d516e4
 LOSSES = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat)
 
-def _opt(cfg):
-    "torch's own AdamW or SGD (foreach kernels) under fastai's `OptimWrapper`, which keeps fastai's schedules and freezing"
+class SplitDecayOptim(OptimWrapper):
+    "fastai's `OptimWrapper` over a torch optimiser in which each fastai group is two torch groups, the second without weight decay"
+    def __init__(self, params, # fastai's parameter groups (from the splitter)
+                 opt, # a torch optimiser class
+                 no_decay:set, # ids of the parameters weight decay leaves alone
+                 **kwargs):
+        tg, self.pairs = [], []
+        for g in params:
+            g = list(g)
+            self.pairs.append((len(tg), len(tg) + 1))
+            tg += [{'params': [p for p in g if id(p) not in no_decay]}, {'params': [p for p in g if id(p) in no_decay], 'weight_decay': 0.0}]
+        super().__init__(opt=opt(tg, **kwargs))
+    @property
+    def hypers(self): return [{self.fwd_map.get(k, k): v for k, v in detuplify_pg(self.opt.param_groups[a]).items() if k != 'params'} for a, _ in self.pairs]
+    def _set_hyper(self, k, v):
+        for (a, b), v_ in zip(self.pairs, v):
+            set_item_pg(self.opt.param_groups[a], self.bwd_map[k], v_)
+            if k != 'wd': set_item_pg(self.opt.param_groups[b], self.bwd_map[k], v_)  # the no-decay half keeps weight_decay=0
+    @property
+    def param_lists(self): return [self.opt.param_groups[a]['params'] + self.opt.param_groups[b]['params'] for a, b in self.pairs]
+
+def _opt(cfg, model):
+    "torch's own AdamW or SGD (foreach kernels) under fastai's wrapper, which keeps fastai's schedules and freezing; no decay on norms, biases, embeddings"
     from functools import partial
-    from fastai.optimizer import OptimWrapper
-    return partial(OptimWrapper, opt=torch.optim.AdamW if cfg.train.opt == 'adamw' else partial(torch.optim.SGD, momentum=0.9))
+    return partial(SplitDecayOptim, opt=torch.optim.AdamW if cfg.train.opt == 'adamw' else partial(torch.optim.SGD, momentum=0.9), no_decay=no_decay_params(model))
 
 def make_learner(cfg:Config, # the experiment
                  dls, # DataLoaders for the fold
                  device=None, # where to train (default: fastai's default device)
                 ) -> Learner:
-    "A fastai Learner for `cfg` on `dls`"
+    "A fastai Learner for `cfg` on `dls`; nothing is frozen (`fine_tune` freezes for its first phase)"
     from fastai.metrics import F1Score
-    model = build_model(cfg.model, len(dls.vocab), cfg.data.img_size)
     from functools import partial
-    learn = Learner(dls, model, loss_func=LOSSES[cfg.train.loss](), opt_func=_opt(cfg), lr=cfg.train.lr, wd=cfg.train.wd,
+    model = build_model(cfg.model, len(dls.vocab), cfg.data.img_size)
+    learn = Learner(dls, model, loss_func=LOSSES[cfg.train.loss](), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
                     splitter=partial(param_groups, per_block=bool(cfg.model.llrd)), metrics=[accuracy, F1Score(average='macro')])
     dev = torch.device(device if device is not None else (dls.device or 'cpu'))
     if dev.type == 'cuda' and 'vit' not in cfg.model.name: learn.model = learn.model.to(memory_format=torch.channels_last)
-    if cfg.model.pretrained: learn.freeze()
     return learn
 
-def fit_lrs(cfg:Config, learn:Learner):
-    "The peak learning rate(s) to fit with: one rate, or one per group decaying towards the input with `model.llrd`"
-    if not cfg.model.llrd: return cfg.train.lr
-    return layer_lrs(cfg.train.lr, len(learn.splitter(learn.model)), cfg.model.llrd)
+def group_lrs(cfg:Config, # the experiment
+              n_groups:int, # parameter groups of the model, input first
+             ):
+    "Peak learning rate of each parameter group, input first (one number when all are equal)"
+    lr = cfg.train.lr
+    if cfg.model.llrd: return layer_lrs(lr, n_groups, cfg.model.llrd)
+    if cfg.model.pretrained: return np.array([lr * cfg.train.body_lr] * (n_groups - 1) + [lr])
+    return lr
 
 # %% ../nbs/08_train.ipynb #adb8304f
 def _fit_callbacks(cfg:Config, device) -> list:
     cbs = precision_callbacks(cfg.train.precision, device)
     if num_distrib() > 1: cbs.append(DataParallel())  # launched as one of several processes (accelerate launch)
-    if cfg.train.ema: cbs.append(EMA(cfg.train.ema))
     if cfg.train.mixup: cbs.append(MixUp(cfg.train.mixup))
     if cfg.train.cutmix: cbs.append(CutMix(cfg.train.cutmix))
     if cfg.train.grad_accum > 1: cbs.append(GradientAccumulation(cfg.train.grad_accum * cfg.train.bs))
-    if cfg.train.early_stop: cbs.append(EarlyStoppingCallback(monitor='valid_loss', patience=cfg.train.early_stop))
+    if cfg.train.grad_clip: cbs.append(GradientClip(cfg.train.grad_clip))
     if cfg.train.wandb:
         from boostclf.core import optional_import
         wandb = optional_import('wandb', 'wandb', 'train.wandb')
@@ -162,6 +216,17 @@ def _fit_callbacks(cfg:Config, device) -> list:
         cbs.append(_Wandb(log_preds=False, log_model=False))
     return cbs
 
+def fold_dls(cfg:Config, # the experiment
+             contest:Contest, # the training data (removal plan applied)
+             folds:pd.DataFrame, # image_path, fold
+             fold:int|None, # the fold held out (None: every image trains)
+             device=None, # where batches go
+            ):
+    "The DataLoaders that training and `lr_find` use for `fold`"
+    ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
+    return contest_dls(contest, folds, fold, img_size=cfg.data.img_size, resize=cfg.data.resize, arch=cfg.model.name, bs=cfg.train.bs,
+                       aug=cfg.data.aug, cache=cfg.data.cache, device=device, interpolation=ic['interpolation'])
+
 def fit_fold(cfg:Config, # the experiment
              contest:Contest, # the loaded data (rows to exclude already removed)
              folds:pd.DataFrame, # image_path, fold
@@ -172,51 +237,54 @@ def fit_fold(cfg:Config, # the experiment
              epochs:int|None=None, # epochs to train (default: `train.epochs`)
              callbacks:list|None=None, # extra fastai callbacks for this fit (e.g. a sweep's pruning)
             ) -> Learner:
-    "Train one fold, checkpointing every epoch; returns the Learner with the final weights"
-    fold_dir = Path(run_dir)/('full' if fold is None else f'fold_{fold}'); fold_dir.mkdir(parents=True, exist_ok=True)
-    set_seed(cfg.seed + (1000 if fold is None else fold), reproducible=True)
-    dls = contest_dls(contest, folds, fold, img_size=cfg.data.img_size, resize=cfg.data.resize, arch=cfg.model.name, bs=cfg.train.bs,
-                      aug=cfg.data.aug, cache=cfg.data.cache, device=device)
-    learn = make_learner(cfg, dls, device)
+    "Train one fold, checkpointing every epoch; returns the Learner holding the fold's final weights (the EMA ones with EMA)"
+    fold_dir = Run(run_dir).fold_dir(fold); fold_dir.mkdir(parents=True, exist_ok=True)
+    set_seed(cfg.seed + (1000 if fold is None else fold), reproducible=cfg.train.deterministic)
+    learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device), device)
     dev = torch.device(learn.dls.device or 'cpu')
     cbs = _fit_callbacks(cfg, dev)
-    start, history, best = 0, [], math.inf
-    if resume and (fold_dir/'state.json').is_file():
-        st = json.loads((fold_dir/'state.json').read_text())
-        start, best = st['epoch'] + 1, st['best_valid_loss']
-        load_weights(learn.model, fold_dir/'last.safetensors')
-        learn.create_opt(); learn.opt.load_state_dict(torch.load(fold_dir/'opt.pth', map_location='cpu', weights_only=True))
-        history = pd.read_csv(fold_dir/'history.csv').to_dict('records')
-        for c in cbs:
-            if isinstance(c, EMA):
-                from timm.utils import ModelEmaV3
-                c.ema = ModelEmaV3(learn.model, decay=c.decay); load_weights(c.ema.module, fold_dir/'last_ema.safetensors')
-    cbs.append(Checkpoint(fold_dir, start, history, best))
+    st = json.loads((fold_dir/'state.json').read_text()) if resume and (fold_dir/'state.json').is_file() else None
+    start = st['epoch'] + 1 if st else 0
+    history = pd.read_csv(fold_dir/'history.csv').to_dict('records') if st else []
+    if st: load_weights(learn.model, fold_dir/'last.safetensors')
+    ema = EMA(cfg.train.ema, fold_dir/'last_ema.safetensors' if st else None, st.get('ema_step', 0) if st else 0) if cfg.train.ema else None
+    ckpt = Checkpoint(fold_dir, history=history)
+    cbs += [c for c in (ema, ckpt) if c is not None]
+    # the full fit has no validation images: it trains for the epochs cross-validation chose, without early stopping
+    stop = EarlyStop(cfg.train.early_stop, ckpt) if cfg.train.early_stop and fold is not None else None
     cbs += list(callbacks or [])
-    n, lr = epochs or cfg.train.epochs, fit_lrs(cfg, learn)
-    if start < n:
-        if cfg.train.schedule == 'one_cycle': learn.fit_one_cycle(n, lr, cbs=cbs, start_epoch=start)
-        elif cfg.train.schedule == 'flat_cos': learn.fit_flat_cos(n, lr, cbs=cbs, start_epoch=start)
-        else:
-            if start < cfg.train.freeze_epochs:
-                learn.freeze(); learn.fit_one_cycle(cfg.train.freeze_epochs, lr, cbs=cbs, start_epoch=start)
-            learn.unfreeze()
-            rest = max(0, start - cfg.train.freeze_epochs)
-            cbs[-1].start_epoch = rest
-            learn.fit_one_cycle(n - cfg.train.freeze_epochs, lr if cfg.model.llrd else slice(lr / 100, lr / 2), cbs=cbs, start_epoch=rest)
-    learn.ema = next((c.ema for c in cbs if isinstance(c, EMA)), None)
+    n, fe = epochs or cfg.train.epochs, (min(cfg.train.freeze_epochs, epochs or cfg.train.epochs) if cfg.train.schedule == 'fine_tune' else 0)
+    fit = learn.fit_flat_cos if cfg.train.schedule == 'flat_cos' else learn.fit_one_cycle
+    for lo, hi, frozen in ((0, fe, True), (fe, n, False)):
+        if start >= hi or hi <= lo: continue
+        local = max(0, start - lo)
+        if frozen: learn.freeze()
+        elif fe: learn.unfreeze()
+        ckpt.offset, ckpt.start_epoch = lo, local
+        extra = [ResumeOptimizer(fold_dir/'opt.pth')] if local > 0 else []  # a phase begun by an earlier process
+        if stop is not None and not frozen: extra.append(stop)
+        fit(hi - lo, cfg.train.lr if frozen else group_lrs(cfg, len(learn.splitter(learn.model))),
+            cbs=cbs + extra, start_epoch=local)
     barrier()  # the main process has written the last epoch's files
+    if ema is not None:  # the fold's final weights are the average; with nothing left to train, the saved one
+        unwrap(learn.model).load_state_dict(ema.ema.module.state_dict() if ema.ema is not None else load_state(fold_dir/'last_ema.safetensors'))
+    learn.weights_kind = 'ema' if ema is not None else 'raw'
     learn.history = pd.read_csv(fold_dir/'history.csv')
     return learn
 
+def _finish_fold(learn:Learner, fold_dir:Path, oof:Probs|None=None) -> Path:
+    "Keep the fold's final weights as `model.safetensors` (and its OOF file), then delete what only resume needed"
+    w = save_weights(unwrap(learn.model), fold_dir/WEIGHTS_FILE)  # weights first: a fold with oof.npz always has its weights
+    if oof is not None: save_probs(oof, fold_dir/'oof.npz')
+    for f in ('last.safetensors', 'last_ema.safetensors', 'opt.pth', 'best.safetensors'): (fold_dir/f).unlink(missing_ok=True)
+    return w
+
 # %% ../nbs/08_train.ipynb #2402587b
 def _oof_for(learn, cfg, contest, idx, fold, dsum, fsum) -> Probs:
-    "Probabilities of the held-out fold, from the EMA weights when there are any"
-    if learn.ema is not None: learn.model.load_state_dict(learn.ema.module.state_dict())
+    "Probabilities of the held-out fold, from the weights the fold keeps"
     with alone(): preds, _ = learn.get_preds(dl=learn.dls.valid)
     return Probs(preds.float().numpy(), contest.train.image_path.values[idx], contest.targets, contest.classes, np.full(len(idx), fold),
-                 dict(kind='oof', weights='ema' if learn.ema is not None else 'raw', tta='none', data_checksum=dsum, folds_checksum=fsum,
-                      model=cfg.model.name))
+                 dict(kind='oof', weights=learn.weights_kind, tta='none', data_checksum=dsum, folds_checksum=fsum, model=cfg.model.name))
 
 def _scores(p:Probs, true_targets) -> dict:
     from sklearn.metrics import accuracy_score, f1_score, log_loss
@@ -225,92 +293,114 @@ def _scores(p:Probs, true_targets) -> dict:
     return dict(accuracy=accuracy_score(t, p.pred_targets), macro_f1=f1_score(t, p.pred_targets, average='macro'),
                 log_loss=log_loss([col[x] for x in t], np.clip(p.probs, 1e-7, 1), labels=list(range(len(p.targets)))))
 
-def _apply_exclude(contest:Contest, plan_csv:str) -> Contest:
-    plan = pd.read_csv(plan_csv)
+def _removal_plan(plan_csv:str) -> set:
+    "The image_paths a removal plan drops"
+    if not Path(plan_csv).is_file(): raise BoostclfError(f"config key data.exclude: {plan_csv} not found; pass the removal plan boostclf-dedup wrote")
+    plan = pd.read_csv(plan_csv, dtype={'image_path': str})
     if not {'image_path', 'action'} <= set(plan.columns):
         raise BoostclfError(f"config key data.exclude: {plan_csv} lacks image_path/action columns; pass the removal plan from boostclf-dedup")
-    drop = set(plan.image_path[plan.action == 'drop'])
-    contest.train = contest.train[~contest.train.image_path.isin(drop)].reset_index(drop=True)
-    return contest
+    if 'split' in plan.columns: plan = plan[plan.split.fillna('train') == 'train']
+    return set(plan.image_path[plan.action == 'drop'])
+
+def prepare_data(cfg:Config, # the experiment
+                 run:str|Path|None=None, # a run folder whose folds.csv to reuse, if it has one
+                ) -> tuple:
+    "(contest, folds) as training sees them: the removal plan's drops left out, folds that keep duplicate groups together"
+    if not cfg.data.path: raise BoostclfError("config key data.path is empty; set it to the contest's data folder")
+    contest = load_contest(cfg.data.path, images='header')
+    dropped = _removal_plan(cfg.data.exclude) if cfg.data.exclude else set()
+    contest.train = contest.train[~contest.train.image_path.isin(dropped)].reset_index(drop=True)
+    if run is not None and (Path(run)/'folds.csv').is_file(): return contest, load_folds(run, contest)
+    groups = None
+    if cfg.cv.groups:
+        if not Path(cfg.cv.groups).is_file(): raise BoostclfError(f"config key cv.groups: {cfg.cv.groups} not found; pass the duplicate report boostclf-dedup wrote")
+        groups = pd.read_csv(cfg.cv.groups, dtype={'image_path': str})
+        if 'image_path' in groups: groups = groups[~groups.image_path.isin(dropped)]  # a dropped copy has no fold
+    return contest, make_folds(contest, cfg.cv.n_folds, cfg.seed, groups=groups)
+
+def _absolute(cfg:Config) -> Config:
+    "`cfg` with the paths a run reads later made absolute, so the run can be used from any working directory"
+    a = lambda p: str(Path(p).resolve()) if p else p
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=a(cfg.data.path), exclude=a(cfg.data.exclude)),
+                               model=dataclasses.replace(cfg.model, weights=a(cfg.model.weights)), cv=dataclasses.replace(cfg.cv, groups=a(cfg.cv.groups)))
 
 # %% ../nbs/08_train.ipynb #461eaf32
 def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the run folder
-              resume:bool=False, # continue the run in `cfg.output` (or the folder given) from its last complete epoch
+              resume:bool=False, # continue the run in the folder given (or `cfg.output`) from its last complete epoch
               device=None, # where to train (default: fastai's default device)
               overrides:list|None=None, # `key=value` strings applied to a YAML config
               callbacks:list|None=None, # extra fastai callbacks for every fold's fit
-             ) -> Path:
+             ) -> Run:
     "Train the chosen folds and write the run folder: config, folds, checkpoints, histories, OOF probabilities, metrics, summary"
     if resume and not isinstance(cfg, Config):
-        run = Path(cfg)
-        if not (run/'config.yaml').is_file(): raise BoostclfError(f"{run} is not a run folder (no config.yaml); pass the folder boostclf-train printed")
-        cfg = load_config(run/'config.yaml')
-    elif not isinstance(cfg, Config): cfg = load_config(cfg, overrides)
-    run = Path(cfg.output)
-    if not resume and (run/'config.yaml').exists():
+        run = Run(cfg)
+        cfg = dataclasses.replace(run.config, output=str(run.path))  # the folder given, wherever it has moved
+    else:
+        if not isinstance(cfg, Config): cfg = load_config(cfg, overrides)
+        run = Run(cfg.output)
+    if not resume and run.file('config').exists():
         raise BoostclfError(f"run folder {run} already holds a run; resume it (boostclf-train --resume {run}) or choose another output")
+    cfg = _absolute(cfg)
     init_distributed()
     barrier()  # every process has checked before the main one writes
-    if not cfg.data.path: raise BoostclfError("config key data.path is empty; set it to the contest's data folder")
-    contest = load_contest(cfg.data.path, images='header')
-    if cfg.data.exclude: contest = _apply_exclude(contest, cfg.data.exclude)
-    if resume and (run/'folds.csv').is_file(): folds = load_folds(run, contest)
-    else:
-        groups = pd.read_csv(cfg.cv.groups, dtype={'image_path': str}) if cfg.cv.groups else None
-        folds = make_folds(contest, cfg.cv.n_folds, cfg.seed, groups=groups)
-        if is_main(): save_folds(folds, run, contest.path)
+    contest, folds = prepare_data(cfg, run if resume else None)
+    if is_main() and not (resume and run.file('folds').is_file()): save_folds(folds, run, contest.path)
     dsum, fsum = data_checksum(contest), folds_checksum(folds)
     if is_main():
         save_config(cfg, run)
-        write_json(provenance(contest, folds), run/'provenance.json')
+        write_json(provenance(contest, folds), run.file('provenance'))
+        ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
+        write_json(ic, run.file('preprocess'))
         if num_distrib() > 1 and cfg.data.cache:  # build the image cache once, before the other processes read it
             from boostclf.loaders import image_cache
-            image_cache(contest.train_files(), cfg.data.img_size, cfg.data.resize)
+            image_cache(contest.train_files(), cfg.data.img_size, cfg.data.resize, interpolation=ic['interpolation'])
     barrier()
     fold_of = folds.set_index('image_path').fold.loc[contest.train.image_path].values
     parts, rows = [], []
     for k in (cfg.cv.folds or range(cfg.cv.n_folds)):
         idx = np.flatnonzero(fold_of == k)
-        f_oof = run/f'fold_{k}'/'oof.npz'
-        if resume and f_oof.is_file(): p = load_probs_checked(f_oof, dsum, fsum)
+        d = run.fold_dir(k)
+        if resume and (d/'oof.npz').is_file() and (d/WEIGHTS_FILE).is_file(): p = load_probs_checked(d/'oof.npz', dsum, fsum)
         else:
             learn = fit_fold(cfg, contest, folds, k, run, resume=resume, device=device, callbacks=callbacks)
             if not is_main(): barrier(); continue  # the main process computes and writes the fold's OOF file
             p = _oof_for(learn, cfg, contest, idx, k, dsum, fsum)
-            save_probs(p, f_oof)
+            _finish_fold(learn, d, p)
             barrier()
         if not is_main(): continue
-        hist = pd.read_csv(run/f'fold_{k}'/'history.csv')
+        hist = pd.read_csv(d/'history.csv')
         rows.append(dict(fold=k, **_scores(p, contest.train.target.values[idx]), epochs=len(hist)))
-        write_csv(pd.DataFrame(rows), run/'metrics.csv')
+        write_csv(pd.DataFrame(rows), run.file('metrics'))
         parts.append(p)
     if not is_main():
         if cfg.cv.full_fit: _full_fit(cfg, contest, folds, run, resume, device)
         barrier(); return run
     oof = Probs(np.concatenate([p.probs for p in parts]), np.concatenate([p.image_path for p in parts]), contest.targets, contest.classes,
                 np.concatenate([p.fold for p in parts]), parts[0].meta)
-    save_probs(oof, run/'oof.npz')
+    save_probs(oof, run.file('oof'))
     m = pd.DataFrame(rows)
     summary = dict(folds=[int(f) for f in m.fold], weights=oof.meta['weights'], n_oof=len(oof.image_path), processes=max(1, num_distrib()),
                    **{f'{c}_{s}': float(getattr(m[c], s)()) for c in ('accuracy', 'macro_f1', 'log_loss') for s in ('mean', 'std')},
                    **{f'oof_{k}': v for k, v in _scores(oof, contest.train.set_index('image_path').target.loc[oof.image_path].values).items()})
     if cfg.cv.full_fit: summary['full_fit'] = _full_fit(cfg, contest, folds, run, resume, device)
-    write_json(summary, run/'summary.json')
+    write_json(summary, run.file('summary'))
     barrier()
     return run
 
-def _cv_epochs(cfg:Config, run:Path) -> int:
+def _cv_epochs(cfg:Config, run:Run) -> int:
     "Epochs for the full fit: `train.epochs`, or with early stopping the mean best epoch of the folds"
     if not cfg.train.early_stop: return cfg.train.epochs
-    best = [int(pd.read_csv(h).valid_loss.idxmin()) + 1 for h in sorted(run.glob('fold_*/history.csv'))]
+    best = [int(pd.read_csv(h).valid_loss.idxmin()) + 1 for h in sorted(run.path.glob('fold_*/history.csv'))]
     return max(1, round(sum(best) / len(best)))
 
-def _full_fit(cfg:Config, contest, folds, run:Path, resume:bool, device) -> dict:
+def _full_fit(cfg:Config, contest, folds, run:Run, resume:bool, device) -> dict:
     "Train on every training image for the epochs CV chose; the submission's model"
     n = _cv_epochs(cfg, run)
-    learn = fit_fold(cfg, contest, folds, None, run, resume=resume, device=device, epochs=n)
-    if is_main(): save_weights(learn.ema.module if learn.ema is not None else unwrap(learn.model), run/'full'/'final.safetensors')
-    return dict(epochs=n, weights='ema' if learn.ema is not None else 'raw', file='full/final.safetensors')
+    d = run.fold_dir(None)
+    if not (resume and (d/WEIGHTS_FILE).is_file()):
+        learn = fit_fold(cfg, contest, folds, None, run, resume=resume, device=device, epochs=n)
+        if is_main(): _finish_fold(learn, d)
+    return dict(epochs=n, weights='ema' if cfg.train.ema else 'raw', file=str((d/WEIGHTS_FILE).relative_to(run.path)))
 
 def load_probs_checked(path, dsum, fsum) -> Probs:
     "A probability file that must come from the same data and folds"
@@ -330,7 +420,7 @@ DEMO_CONFIG_B = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_
 def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
              n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
              variant:str='a', # 'a' (`DEMO_CONFIG`) or 'b' (`DEMO_CONFIG_B`, on the same data and folds)
-            ) -> Path:
+            ) -> Run:
     "A trained run on the demo contest, made once and then reused"
     import fcntl, hashlib, inspect, boostclf
     from boostclf.loaders import default_cache_dir
@@ -345,7 +435,7 @@ def demo_run(root:str|Path|None=None, # cache folder (default: under `default_ca
     with open(root/'.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         run = root/('run' if variant == 'a' else 'run_b')
-        if (run/'summary.json').is_file(): return run
+        if (run/'summary.json').is_file(): return Run(run)
         if in_test(): torch.set_num_threads(1)
         data = root/'data'
         if not (root/'data.manifest.json').is_file(): make_demo_contest(data, n_classes, per_class, n_test, seed=0, overwrite=True)
@@ -364,11 +454,8 @@ def lr_find(cfg:Config|str|Path, # a config or YAML file
     import matplotlib.pyplot as plt
     from boostclf.core import atomic_path
     if not isinstance(cfg, Config): cfg = load_config(cfg, overrides)
-    contest = load_contest(cfg.data.path, images='header')
-    folds = make_folds(contest, cfg.cv.n_folds, cfg.seed)
-    dls = contest_dls(contest, folds, fold, img_size=cfg.data.img_size, resize=cfg.data.resize, arch=cfg.model.name, bs=cfg.train.bs,
-                      aug=cfg.data.aug, cache=cfg.data.cache, device=device)
-    learn = make_learner(cfg, dls, device)
+    contest, folds = prepare_data(cfg)  # the data as training sees it: removal plan, duplicate groups
+    learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device), device)
     learn.add_cbs(precision_callbacks(cfg.train.precision, torch.device(learn.dls.device or 'cpu')))
     sug = learn.lr_find(show_plot=True)
     out = Path(out or Path(cfg.output)/'lr_find.png')
