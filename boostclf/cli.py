@@ -20,7 +20,7 @@ from .dedup import find_duplicates, removal_plan, save_duplicates
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
            'boostclf_lr_find', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission', 'boostclf_ensemble',
-           'boostclf_cam', 'boostclf_errors', 'boostclf_report', 'boostclf_sweep', 'boostclf_demo']
+           'boostclf_cam', 'boostclf_errors', 'boostclf_report', 'boostclf_sweep', 'boostclf_cache', 'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -155,6 +155,7 @@ def boostclf_predict(
     from boostclf.inference import predict
     try: p = predict(run, tta=tta, device=device, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-predict: {e}")
+    if p.meta.get('damaged'): print(f"WARNING: {len(p.meta['damaged'])} damaged test image(s) predicted from a blank image (their rows keep their IDs): {', '.join(p.meta['damaged'][:10])}")
     print(f"{p}\nprobabilities: {Path(run)/f'test_{tta}.npz'}")
 
 @call_parse
@@ -314,6 +315,22 @@ def boostclf_sweep(
     cols = [c for c in ['number', 'state', 'value', *yaml.safe_load(Path(space).read_text())] if c in table]
     print(table[cols].head(10).to_string(index=False))
     print(f"best run: {table.run.iloc[0]}\ntable:    {Path(out)/'trials.csv'}")
+
+# %% ../nbs/90_cli.ipynb #f2c723e9
+@call_parse
+def boostclf_cache(
+    clear:store_true=False, # delete the image caches
+    older_than:float=None, # with --clear: only the caches unused for this many days
+):
+    "List the pre-resized image caches (file, size, side, method, last used), or clear them"
+    from boostclf.loaders import list_cache, clear_cache, default_cache_dir, cache_limit
+    try:
+        if clear:
+            print(f"freed {clear_cache(None, older_than) / 1e9:.3f} GB in {default_cache_dir()}"); return
+        t, cap = list_cache(), cache_limit()
+    except BoostclfError as e: sys.exit(f"boostclf-cache: {e}")
+    if len(t): print(t.assign(file=t.file.map(lambda f: f.name)).to_string(index=False))
+    print(f"{default_cache_dir()}: {t.size_mb.sum() / 1e3:.3f} GB in {len(t)} cache(s); cap {cap / 1e9:.0f} GB (BOOSTCLF_CACHE_MAX_GB)")
 
 # %% ../nbs/90_cli.ipynb #bdaa7bee
 @call_parse

@@ -26,6 +26,7 @@ class DataCfg:
     aug: str = 'sketch' # batch augmentation preset: sketch, sketch+warp, flip, none
     exclude: str = '' # a removal-plan CSV (from boostclf-dedup); its rows with action 'drop' are left out
     cache: bool = True # decode once into a pre-resized cache
+    skip_bad: bool = False # leave out training rows whose image or label is unusable (listed in RUN/skipped.csv) instead of refusing the data
 
 @dataclass
 class ModelCfg:
@@ -35,7 +36,9 @@ class ModelCfg:
     weights: str = '' # a local safetensors or state-dict file with pretrained weights (offline clusters)
     head: str = 'fastai' # fastai (pooling + MLP head) or linear (pooling + one linear layer)
     drop_path: float = 0.0 # stochastic-depth rate, for models that support it
-    llrd: float = 0.0 # layer-wise learning-rate decay per block for ViT-style models, e.g. 0.75 (0: off)
+    llrd: float = 0.0 # layer-wise learning-rate decay per timm layer group, e.g. 0.75 (0: off)
+    grad_checkpointing: bool = False # recompute activations in the backward pass (timm's set_grad_checkpointing): less memory, slower
+    init: str = '' # a boostclf run folder whose fold weights start each fold (a second stage at a higher resolution or with more data)
 
 @dataclass
 class TrainCfg:
@@ -57,6 +60,7 @@ class TrainCfg:
     grad_accum: int = 1 # batches whose gradients are accumulated per step
     grad_clip: float = 0.0 # clip the gradients' global norm to this (0: off)
     deterministic: bool = False # reproducible GPU kernels (cuDNN autotuner off: slower); the CPU is deterministic either way
+    compile: bool = False # compile the model with torch.compile (GPU; the first epoch pays for compiling)
     wandb: bool = False # log to Weights & Biases (optional extra; honours WANDB_MODE=offline)
 
 @dataclass

@@ -94,15 +94,14 @@ def file_checksum(path:str|Path, # file to fingerprint
 def resolve_inside(root:str|Path, # folder that must contain the result
                    rel:str, # relative path as written in a table
                   ) -> Path:
-    "`root/rel`, refusing absolute paths and paths that leave `root`"
+    "`root/rel`, refusing absolute paths and paths that climb out of `root` as written (symbolic links inside it are followed)"
     rel = str(rel)
     if os.path.isabs(rel) or rel.startswith(('/', '\\')) or (len(rel) > 1 and rel[1] == ':'):
         raise BoostclfError(f"{rel!r} is an absolute path; image paths must be relative to {root}")
-    root = Path(root).resolve()
-    p = (root/rel).resolve()
-    if p != root and root not in p.parents:
+    norm = os.path.normpath(rel.replace('\\', '/'))
+    if norm == '..' or norm.startswith('../'):
         raise BoostclfError(f"{rel!r} points outside {root}; image paths must stay inside the data folder")
-    return p
+    return Path(root).resolve()/norm
 
 # %% ../nbs/00_core.ipynb #b161ef0a
 def optional_import(module:str, # module to import, e.g. `'optuna'`

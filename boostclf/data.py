@@ -223,6 +223,7 @@ class Contest:
     vocab: pd.DataFrame # target, class_name, sorted by target
     layout: str # 'csv' or 'folder'
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLS))
+    damaged_test: list = field(default_factory=list) # test image_paths that cannot be read: kept (their IDs must not move), predicted from a blank image
 
     @property
     def classes(self) -> list: return list(self.vocab.class_name)
@@ -234,24 +235,32 @@ class Contest:
     def test_files(self) -> list: return [self.path/'test'/p for p in self.test.image_path]
     def __repr__(self):
         return (f"Contest({self.layout}) at {self.path}: {len(self.train)} training images in {self.n_classes} classes, "
-                f"{len(self.test)} test images, {len(self.problems)} problem(s) noted")
+                f"{len(self.test)} test images ({len(self.damaged_test)} damaged), {len(self.problems)} problem(s) noted")
 
 # %% ../nbs/02_data.ipynb #0fb2a030
 def load_contest(path:str|Path, # the contest's data folder
                  n_folds:int|None=None, # also require at least this many images per class
                  images:str='header', # how closely to check image files ('full', 'header' or 'none')
-                 strict:bool=True, # refuse data with errors (else leave the bad rows out)
+                 strict:bool=True, # refuse data with errors in the training rows or the tables (else leave the bad training rows out); test rows are always kept
                  max_pixels:int=MAX_PIXELS, # decompression-bomb guard for each image
                  n_workers:int|None=None, # threads for the image checks
                 ) -> Contest:
     "Load and check the contest at `path`; targets are the contest's own"
     path = Path(path)
     train, test, layout, problems, train_ok, test_ok = _inspect_contest(path, n_folds, images, max_pixels, n_workers)
-    if train is None or (problems.severity == 'error').any() and strict: raise ContestError(path, problems)
-    train = train[train_ok].reset_index(drop=True).astype({'target': int})
-    test = test[test_ok] if test is not None else pd.DataFrame({'image_path': pd.Series(dtype=str)})
+    errs = problems[problems.severity == 'error']
+    # a damaged test image does not stop the contest: its row stays (a submission's ID is its row of test.csv) and is listed loudly
+    fatal = errs[~((errs.split == 'test') & errs.row.notna())]
+    if train is None or len(fatal) and strict: raise ContestError(path, problems)
+    train = train[train_ok].reset_index(drop=True)
+    train['target'] = pd.to_numeric(train.target).round().astype(int)  # '7.0', ' 7', '+7' passed the checks as the integer 7
+    damaged = list(test.image_path[~test_ok]) if test is not None else []
+    if damaged:
+        import warnings
+        warnings.warn(f"{len(damaged)} test image(s) cannot be read and will be predicted from a blank image, e.g. {damaged[:3]}; see boostclf-check {path}", stacklevel=2)
+    if test is None: test = pd.DataFrame({'image_path': pd.Series(dtype=str)})
     vocab = (train.groupby('target').class_name.agg(lambda s: s.mode().iloc[0]).reset_index()[['target', 'class_name']])
-    return Contest(path, train, test.reset_index(drop=True), vocab, layout, problems)
+    return Contest(path, train, test.reset_index(drop=True), vocab, layout, problems, damaged)
 
 # %% ../nbs/02_data.ipynb #300fcf7a
 def _group_ids(train:pd.DataFrame, groups) -> np.ndarray:
@@ -260,7 +269,8 @@ def _group_ids(train:pd.DataFrame, groups) -> np.ndarray:
         missing = {'image_path', 'group_id'} - set(groups.columns)
         if missing: raise BoostclfError(f"groups table lacks column(s) {sorted(missing)}; pass the dedup report (group_id, image_path, ...)")
         if 'split' in groups.columns: groups = groups[groups.split == 'train']
-        groups = dict(zip(groups.image_path, groups.group_id))
+        key = 'component' if 'component' in groups.columns else 'group_id'  # every connected copy shares a fold, a chain's too
+        groups = dict(zip(groups.image_path, groups[key]))
     groups = dict(groups)
     unknown = set(groups) - set(train.image_path)
     if unknown: raise BoostclfError(f"groups name {len(unknown)} image(s) that are not in the training table, e.g. {sorted(unknown)[:3]}; "

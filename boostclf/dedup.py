@@ -101,6 +101,19 @@ def _unit(x):
     x = x.reshape(len(x), x[0].size if len(x) else 0); x = x - x.mean(1, keepdims=True)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-6)
 
+def _copy_groups(nodes, adj:dict) -> list:
+    "Split connected images into groups whose members are all direct copies of each other, so that A~B~C~D does not join A and D"
+    left, out = set(nodes), []
+    while True:
+        deg = {n: len(adj[n] & left) for n in left}
+        alive = [n for n in left if deg[n]]
+        if not alive: return out
+        seed = min(alive, key=lambda n: (deg[n], n))  # the ends of a chain first, so a chain splits into pairs
+        g = {seed}
+        for n in sorted(adj[seed] & left, key=lambda n: (-deg[n], n)):
+            if all(n in adj[m] for m in g): g.add(n)
+        left -= g; out.append(sorted(g))
+
 def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently)
                     max_distance:int=48, # candidate pairs differ in at most this many of the 255 hash bits
                     min_corr:float=0.8, # and their thumbnails correlate at least this much (mirror-aware)
@@ -108,7 +121,7 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
                     flips:bool=True, # also find horizontally mirrored copies
                     n_workers:int|None=None, # decoding processes (default: the CPU count)
                    ) -> pd.DataFrame:
-    "One row per member of each duplicate group: group_id, kinds, split, image_path, class_name"
+    "One row per member of each duplicate group: group_id, kinds, split, image_path, class_name, component (the connected set of copies it belongs to)"
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     if not isinstance(contest, Contest): contest = load_contest(contest, strict=False)
@@ -132,7 +145,7 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
     shift = np.abs(boxes[i] - np.where(is_flip[:, None], mirrored[j], boxes[j])).max(1)
     edges = pd.DataFrame(dict(i=i, j=j, d=d, flip=is_flip, corr=corr, shift=shift))
     edges = edges[(edges['corr'] >= min_corr) & (edges['shift'] <= max_box_shift)].sort_values(['i', 'j', 'd']).drop_duplicates(['i', 'j'], keep='first')
-    cols = ['group_id', 'kinds', 'split', 'image_path', 'class_name']
+    cols = ['group_id', 'kinds', 'split', 'image_path', 'class_name', 'component']
     if edges.empty: return pd.DataFrame(columns=cols)
     # same pixels imply the same thumbnail, so only unmirrored pairs at distance 0 can be exact; equal bytes settle most of them
     maybe = edges[(edges.d == 0) & ~edges.flip]
@@ -146,15 +159,21 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
     edges['kind'] = ['exact' if (a, b) in exact else 'flip' if f else 'near' for a, b, f in zip(edges.i, edges.j, edges.flip)]
     g = coo_matrix((np.ones(len(edges)), (edges.i, edges.j)), shape=(len(files),) * 2)
     _, comp = connected_components(g, directed=False)
-    edges['comp'] = comp[edges.i.values]
+    adj = {}
+    for a, b in zip(edges.i, edges.j): adj.setdefault(a, set()).add(b); adj.setdefault(b, set()).add(a)
+    nodes = np.array(sorted(adj))
+    groups = [grp for c in np.unique(comp[nodes]) for grp in _copy_groups(nodes[comp[nodes] == c], adj)]
+    comp_id = {c: k for k, c in enumerate(dict.fromkeys(comp[g[0]] for g in sorted(groups)))}
     rows = []
-    for gid, (c, e) in enumerate(edges.groupby('comp', sort=True)):
-        members = items.loc[sorted(set(e.i) | set(e.j))]
+    for gid, grp in enumerate(sorted(groups)):
+        in_g = set(grp)
+        e = edges[edges.i.isin(in_g) & edges.j.isin(in_g)]
+        members = items.loc[grp]
         kinds = set(e.kind)
         if members[members.split == 'train'].class_name.nunique() > 1: kinds.add('conflict')
         if members.split.nunique() > 1: kinds.add('leak')
-        rows += [dict(group_id=gid, kinds=';'.join(sorted(kinds)), split=m.split, image_path=m.image_path, class_name=m.class_name)
-                 for m in members.itertuples()]
+        rows += [dict(group_id=gid, kinds=';'.join(sorted(kinds)), split=m.split, image_path=m.image_path, class_name=m.class_name,
+                      component=comp_id[comp[grp[0]]]) for m in members.itertuples()]
     return pd.DataFrame(rows, columns=cols)
 
 # %% ../nbs/05_dedup.ipynb #d414ec98

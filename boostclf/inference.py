@@ -55,7 +55,8 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     sizes = [int(round(size * f / 8)) * 8 for f in (0.875, 1.0, 1.125)] if tta == 'multiscale' else [size]
     if tta == 'multiscale' and fixed_input_size(cfg.model.name):
         raise BoostclfError(f"tta=multiscale needs a model that accepts other input sizes; {cfg.model.name} does not: use hflip")
-    arrs = {s: image_cache(contest.test_files(), s, pre['resize'], interpolation=pre['interpolation']) for s in sizes}
+    # a damaged test image keeps its row (its ID), predicted from a blank square and listed in the file's meta
+    arrs = {s: image_cache(contest.test_files(), s, pre['resize'], interpolation=pre['interpolation'], on_error='blank') for s in sizes}
     folds = [None] if (run.fold_dir(None)/WEIGHTS_FILE).is_file() else run.finished_folds()
     if not folds: run.predict_weights()  # says what is missing
     m_, s_ = (torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
@@ -76,7 +77,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     probs = (total / (len(folds) * len(arrs))).astype(np.float32)
     out = Probs(probs, contest.test.image_path.values, contest.targets, contest.classes, np.full(len(probs), -1),
                 dict(kind='test', weights=run.summary.get('weights', 'raw') if run.file('summary').is_file() else 'raw', tta=tta,
-                     models=[str(run.weights(k).relative_to(run.path)) for k in folds], model=cfg.model.name,
+                     models=[str(run.weights(k).relative_to(run.path)) for k in folds], model=cfg.model.name, data_path=str(run.data_path), damaged=list(contest.damaged_test),
                      data_checksum=data_checksum(contest), folds_checksum=folds_checksum(run.folds_table)))
     if save: save_probs(out, run/f'test_{tta}.npz')
     return out

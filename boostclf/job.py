@@ -20,7 +20,7 @@ __all__ = ['JOB_SIZES', 'job_configs', 'demo_job']
 # %% ../nbs/14_job.ipynb #8ec9c7d5
 JOB_SIZES = {
     'full': dict(n_classes=10, per_class=150, n_test=200, n_folds=2, epochs=(18, 16), img_size=(64, 56), bs=32, cam_n=8),
-    'quick': dict(n_classes=4, per_class=10, n_test=12, n_folds=2, epochs=(1, 1), img_size=(32, 32), bs=8, cam_n=2),
+    'quick': dict(n_classes=4, per_class=20, n_test=40, n_folds=2, epochs=(10, 10), img_size=(48, 48), bs=8, cam_n=2),
 }
 
 def job_configs(data:Path, dups:Path, runs:Path, size:dict, seed:int=0) -> list:

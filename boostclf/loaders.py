@@ -14,12 +14,13 @@ from fastprogress.fastprogress import progress_bar
 from fastai.vision.all import (Transform, TensorImage, Categorize, Datasets, IntToFloatTensor, Normalize,
                                aug_transforms, DataLoaders)
 from .core import BoostclfError, atomic_path, in_test
-from .images import load_image, fit_image, RESIZE_METHODS
+from .images import load_image, fit_image, RESIZE_METHODS, ImageLoadError
 from .data import Contest
 
 # %% auto #0
-__all__ = ['IMAGENET_STATS', 'INTERPOLATIONS', 'AUG_PRESETS', 'model_stats', 'default_cache_dir', 'cache_key', 'image_cache',
-           'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'contest_dls']
+__all__ = ['IMAGENET_STATS', 'INTERPOLATIONS', 'AUG_PRESETS', 'model_stats', 'default_cache_dir', 'cache_key', 'cache_limit',
+           'list_cache', 'evict_cache', 'clear_cache', 'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage',
+           'DecodedImage', 'RowLabel', 'loader_settings', 'contest_dls']
 
 # %% ../nbs/03a_loaders.ipynb #6f7cd53c
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
@@ -50,12 +51,65 @@ def cache_key(files:list, # image files, in order
         h.update(f"{Path(f).resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:20]
 
+# %% ../nbs/03a_loaders.ipynb #f3f6d4fb
+def cache_limit() -> int:
+    "Bytes the image caches may take together: `$BOOSTCLF_CACHE_MAX_GB` (default 40) gigabytes"
+    raw = os.environ.get('BOOSTCLF_CACHE_MAX_GB', '40')
+    try: gb = float(raw)
+    except ValueError: gb = -1
+    if gb <= 0: raise BoostclfError(f"BOOSTCLF_CACHE_MAX_GB={raw!r} is not a positive number of gigabytes")
+    return int(gb * 1e9)
+
+def list_cache(cache_dir:str|Path|None=None, # the cache folder (default: `default_cache_dir()`)
+              ) -> pd.DataFrame:
+    "The image caches, most recently used first: file, size (MB), side, resize method, last used"
+    d = Path(cache_dir or default_cache_dir())
+    rows = []
+    for f in (d.glob('*.npy') if d.is_dir() else []):
+        st = f.stat(); tail = f.stem.split('-')[-1]
+        side = ''.join(ch for ch in tail if ch.isdigit())
+        rows.append(dict(file=f, size_mb=round(st.st_size / 1e6, 1), side=int(side) if side else None, method=tail[len(side):],
+                         last_used=pd.Timestamp(st.st_mtime_ns, unit='ns')))
+    return pd.DataFrame(rows, columns=['file', 'size_mb', 'side', 'method', 'last_used']).sort_values('last_used', ascending=False, ignore_index=True)
+
+def evict_cache(keep:Path|None=None, # a cache never to delete (the one just built)
+                cache_dir:str|Path|None=None, # the cache folder
+                limit:int|None=None, # bytes allowed (default: `cache_limit()`)
+               ) -> list:
+    "Delete the least recently used caches until they fit in `limit`; return the deleted files"
+    limit = cache_limit() if limit is None else limit
+    caches = list_cache(cache_dir)
+    total, gone = sum(f.stat().st_size for f in caches.file), []
+    for f in reversed(list(caches.file)):
+        if total <= limit: break
+        if keep is not None and f == Path(keep): continue
+        total -= f.stat().st_size; f.unlink(missing_ok=True); gone.append(f)
+    return gone
+
+def clear_cache(cache_dir:str|Path|None=None, # the cache folder
+                older_than_days:float|None=None, # only caches unused for this long
+               ) -> int:
+    "Delete image caches; return the bytes freed"
+    import time
+    freed = 0
+    for f in list_cache(cache_dir).file:
+        if older_than_days is None or time.time() - f.stat().st_mtime > older_than_days * 86400:
+            freed += f.stat().st_size; f.unlink(missing_ok=True)
+    return freed
+
 # %% ../nbs/03a_loaders.ipynb #9f568c93
 INTERPOLATIONS = dict(bilinear='BILINEAR', bicubic='BICUBIC', nearest='NEAREST', lanczos='LANCZOS')
 
 def _decode(f, size, method, bg, interpolation='bilinear'):
     from PIL import Image
     return np.asarray(fit_image(load_image(f, size, bg), size, method, bg, getattr(Image.Resampling, INTERPOLATIONS[interpolation])))
+
+def _decode_or_blank(f, size, method, bg, interpolation, on_error):
+    "The decoded square, or None for an unreadable file when `on_error='blank'`"
+    try: return _decode(f, size, method, bg, interpolation)
+    except (ImageLoadError, OSError):
+        if on_error == 'blank': return None
+        raise
 
 def image_cache(files:list, # image files, in order
                 size:int=128, # side of the cached squares (px)
@@ -64,10 +118,12 @@ def image_cache(files:list, # image files, in order
                 bg:tuple=(255, 255, 255), # padding and transparency background
                 n_workers:int|None=None, # decoding threads
                 interpolation:str='bilinear', # resampling filter: bilinear, bicubic, nearest or lanczos (the pretrained config's)
+                on_error:str='raise', # an unreadable file: 'raise', or 'blank' (a white square, listed in a warning: damaged test images keep their rows)
                ) -> np.ndarray:
     "A read-only (N, size, size, 3) uint8 memmap of `files`, built on first use"
     if method not in RESIZE_METHODS: raise BoostclfError(f"data.resize={method!r} is not one of {RESIZE_METHODS}")
     if not isinstance(size, (int, np.integer)) or size < 8: raise BoostclfError(f"data.img_size={size!r}: it must be an integer of at least 8")
+    if on_error not in ('raise', 'blank'): raise BoostclfError(f"on_error={on_error!r} is not one of raise, blank")
     if interpolation not in INTERPOLATIONS: raise BoostclfError(f"interpolation {interpolation!r} is not one of {', '.join(INTERPOLATIONS)}")
     files = [Path(f) for f in files]
     dest = Path(cache_dir or default_cache_dir())/f"{cache_key(files, size, method, interpolation)}-{size}{method}.npy"
@@ -75,10 +131,17 @@ def image_cache(files:list, # image files, in order
         with atomic_path(dest) as tmp:
             arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3))
             with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
-                done = ex.map(lambda f: _decode(f, size, method, bg, interpolation), files)
+                done = ex.map(lambda f: _decode_or_blank(f, size, method, bg, interpolation, on_error), files)
+                blank = []
                 for i, a in enumerate(progress_bar(done, total=len(files), leave=False)):
+                    if a is None: blank.append(files[i]); a = np.full((size, size, 3), bg, np.uint8)
                     arr[i] = a
+            if blank:
+                import warnings
+                warnings.warn(f"{len(blank)} image(s) could not be read and are blank squares in the cache, e.g. {[str(f) for f in blank[:3]]}", stacklevel=2)
             arr.flush(); del arr
+        evict_cache(keep=dest, cache_dir=dest.parent)
+    else: os.utime(dest)  # last used: what the size cap evicts by
     return np.load(dest, mmap_mode='r')
 
 # %% ../nbs/03a_loaders.ipynb #0b547e7f
@@ -126,6 +189,15 @@ class RowLabel(Transform):
     def encodes(self, i:int): return self.labels[i]
 
 # %% ../nbs/03a_loaders.ipynb #2cb31218
+def loader_settings(device=None, # where batches go (default: fastai's default device)
+                    cache:bool=True, # whether images come from the pre-resized cache
+                   ) -> tuple:
+    "(workers, pin_memory): on a GPU, worker processes and pinned memory keep it fed; on the CPU the cache is read in the main process"
+    from fastai.torch_core import default_device
+    dev = torch.device(device) if device is not None else default_device()
+    if dev.type == 'cuda': return min(8, os.cpu_count() or 1), True
+    return (0 if cache or in_test() else min(4, os.cpu_count() or 1)), False
+
 def contest_dls(contest:Contest, # a loaded contest
                 folds:pd.DataFrame, # `make_folds` output: image_path, fold
                 fold:int|None=0, # the fold held out for validation; None trains on every image (validation then only monitors training images)
@@ -136,7 +208,7 @@ def contest_dls(contest:Contest, # a loaded contest
                 aug:str='sketch', # batch augmentation preset, one of `AUG_PRESETS`
                 cache:bool=True, # decode once into a pre-resized cache (else decode every epoch)
                 cache_dir:str|Path|None=None, # where the cache lives (default: `default_cache_dir()`)
-                num_workers:int|None=None, # loader processes (default: 0 with the cache, else the CPU count)
+                num_workers:int|None=None, # loader processes (default: `loader_settings`)
                 device=None, # where batches go (default: fastai's default device)
                 exclude:list|None=None, # image_paths to leave out (e.g. a dedup removal plan)
                 interpolation:str='bilinear', # resampling filter of the resize (the pretrained config's)
@@ -156,6 +228,6 @@ def contest_dls(contest:Contest, # a loaded contest
     x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir, interpolation=interpolation)) if cache else DecodedImage(files, img_size, resize, interpolation=interpolation)
     dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
     mean, std = model_stats(arch)
-    if num_workers is None: num_workers = 0 if cache or in_test() else min(4, os.cpu_count() or 1)
-    return dsets.dataloaders(bs=bs, num_workers=num_workers, device=device,
+    workers, pin = loader_settings(device, cache)
+    return dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device,
                              after_batch=[IntToFloatTensor(), *batch_augs(aug), Normalize.from_stats(mean, std)])

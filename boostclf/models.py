@@ -12,8 +12,8 @@ from .core import BoostclfError, atomic_path
 from .config import ModelCfg
 
 # %% auto #0
-__all__ = ['fixed_input_size', 'build_model', 'param_groups', 'no_decay_params', 'layer_lrs', 'save_weights', 'load_state',
-           'load_weights', 'input_config']
+__all__ = ['fixed_input_size', 'channels_last_ok', 'build_model', 'param_groups', 'no_decay_params', 'layer_lrs', 'save_weights',
+           'load_state', 'load_weights', 'input_config']
 
 # %% ../nbs/07_models.ipynb #716c49cc
 def fixed_input_size(name:str, # a timm model name, with or without a tag
@@ -22,6 +22,11 @@ def fixed_input_size(name:str, # a timm model name, with or without a tag
     import timm
     pc = timm.get_pretrained_cfg(name)
     return bool(pc is not None and pc.fixed_input_size)
+
+def channels_last_ok(name:str, # a timm model name
+                    ) -> bool:
+    "Whether GPU training should use channels-last memory for weights and batches: convolutional models, which take any input size"
+    return not fixed_input_size(name)
 
 def _timm_kwargs(cfg:ModelCfg, img_size:int|None=None) -> dict:
     import timm
@@ -45,11 +50,18 @@ def build_model(cfg:ModelCfg, # the `model` section of the config
     "The network for `cfg`: a timm body with fastai's head (`head='fastai'`) or timm's linear classifier (`head='linear'`)"
     import timm
     kw = _timm_kwargs(cfg, img_size)
-    if cfg.head == 'linear': return timm.create_model(cfg.name, num_classes=n_classes, **kw)
-    if cfg.head != 'fastai': raise BoostclfError(f"config key model.head: {cfg.head!r} is not one of fastai, linear")
-    from fastai.vision.learner import create_timm_model, default_split
-    pretrained = kw.pop('pretrained')
-    return create_timm_model(cfg.name, n_classes, default_split, pretrained, **kw)[0]
+    if cfg.head == 'linear': model = timm.create_model(cfg.name, num_classes=n_classes, **kw)
+    elif cfg.head != 'fastai': raise BoostclfError(f"config key model.head: {cfg.head!r} is not one of fastai, linear")
+    else:
+        from fastai.vision.learner import create_timm_model, default_split
+        pretrained = kw.pop('pretrained')
+        model = create_timm_model(cfg.name, n_classes, default_split, pretrained, **kw)[0]
+    if cfg.grad_checkpointing:
+        body = _body_and_head(model)[0]
+        try: body.set_grad_checkpointing(True)
+        except (AttributeError, NotImplementedError, AssertionError) as e:
+            raise BoostclfError(f"config key model.grad_checkpointing: {cfg.name} does not support it ({type(e).__name__}); set it to false") from None
+    return model
 
 # %% ../nbs/07_models.ipynb #1087a734
 def _body_and_head(model:nn.Module):

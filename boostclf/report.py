@@ -139,6 +139,8 @@ def build_report(runs:list, # run folders (or `Run`s), the first is the main one
         g = d.drop_duplicates('group_id')
         kinds = pd.Series([k for ks in g.kinds.fillna('') for k in str(ks).split(';') if k]).value_counts().rename_axis('kind').reset_index(name='groups')
         body = f"<p>{d.group_id.nunique()} duplicate group(s) holding {len(d)} image(s); folds keep each group whole{' (this run grouped by them)' if cfg.cv.groups else ''}.</p>" + _tbl(kinds)
+        sizes = d.groupby('group_id').size().value_counts().sort_index().rename_axis('images in the group').reset_index(name='groups')
+        body += '<p>Group sizes (a large group is worth a look: every member is a direct copy of every other):</p>' + _tbl(sizes)
         try:
             from boostclf.dedup import show_duplicates
             body += _img(_figpng(show_duplicates(d, load_contest(main.data_path, images='none', strict=False), max_groups=6)), 'duplicate groups')

@@ -100,7 +100,7 @@ def provenance(contest, # the loaded contest
 
 # %% ../nbs/07a_runs.ipynb #da3b14fd
 RUN_FILES = dict(config='config.yaml', provenance='provenance.json', preprocess='preprocess.json', folds='folds.csv',
-                 oof='oof.npz', metrics='metrics.csv', summary='summary.json')
+                 oof='oof.npz', metrics='metrics.csv', summary='summary.json', skipped='skipped.csv')
 WEIGHTS_FILE = 'model.safetensors' # what a finished fold (or the full fit) keeps: the weights its predictions come from
 
 class Run(os.PathLike):
@@ -157,14 +157,14 @@ class Run(os.PathLike):
     def data_path(self) -> Path:
         p = Path(self.data or self.config.data.path)
         if not p.is_dir(): raise BoostclfError(f"the run's data folder {p} does not exist here; pass the contest's folder with --data (data= in Python)")
-        return p
+        return p.resolve()
 
     def contest(self, images:str='header', # how closely to check images ('full', 'header', 'none')
                ):
         "The contest as the run was trained on it: the training rows of `folds.csv`, checked against the recorded checksum"
         from boostclf.data import load_contest
         def load(_):
-            c = load_contest(self.data_path, images=images)
+            c = load_contest(self.data_path, images=images, strict=not self.config.data.skip_bad)
             folds = self.folds_table
             unknown = sorted(set(folds.image_path) - set(c.train.image_path))
             if unknown: raise BoostclfError(f"{len(unknown)} image(s) of {self.file('folds')} are not in {self.data_path}/train.csv, e.g. {unknown[:2]}; the data changed since the run")

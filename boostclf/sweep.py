@@ -14,7 +14,8 @@ from .core import BoostclfError, optional_import, write_csv, atomic_write
 from .config import load_config, Config
 
 # %% auto #0
-__all__ = ['SPACE_TYPES', 'METRICS', 'load_space', 'suggest', 'PruneCallback', 'run_sweep', 'sweep_results', 'wandb_sweep_config']
+__all__ = ['SPACE_TYPES', 'METRICS', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'run_sweep', 'sweep_results',
+           'wandb_sweep_config']
 
 # %% ../nbs/15_sweep.ipynb #149937d8
 SPACE_TYPES = ('float', 'int', 'categorical')
@@ -57,25 +58,29 @@ def suggest(trial, # an Optuna trial
     return out
 
 # %% ../nbs/15_sweep.ipynb #5e2b5a9f
+METRICS = {'oof_log_loss': 'minimize', 'oof_accuracy': 'maximize', 'oof_macro_f1': 'maximize'}
+EPOCH_METRICS = {'oof_log_loss': 'valid_loss', 'oof_accuracy': 'accuracy', 'oof_macro_f1': 'f1_score'} # what the Recorder logs per epoch
+
 class PruneCallback(Callback):
-    "Report each epoch's validation loss to an Optuna trial and stop the trial when the pruner says so"
+    "Report the study's metric for each fold and epoch to an Optuna trial, and stop the trial when the pruner says so"
     order = 80
     def __init__(self,
                  trial, # the Optuna trial to report to
                  epochs:int, # epochs per fold (the step of fold k, epoch e is k * epochs + e)
-                ): self.trial, self.epochs, self.fold_i = trial, epochs, 0
+                 metric:str='oof_log_loss', # the study's metric, one of `METRICS`: its per-epoch counterpart is reported
+                ): self.trial, self.epochs, self.epoch_metric = trial, epochs, EPOCH_METRICS[metric]
     def after_epoch(self):
         import optuna
-        names, log = self.recorder.metric_names, self.recorder.log
-        v = dict(zip(names, log)).get('valid_loss')
-        if v is None or not np.isfinite(v): return
-        self.trial.report(float(v), self.fold_i * self.epochs + self.epoch)
-        if self.trial.should_prune(): raise optuna.TrialPruned(f"pruned at fold {self.fold_i}, epoch {self.epoch} (valid loss {v:.4f})")
-    def after_fit(self): self.fold_i += 1
+        from boostclf.train import Checkpoint
+        ck = next(c for c in self.learn.cbs if isinstance(c, Checkpoint))
+        if ck.fold_dir.name == 'full' or self.epoch < ck.start_epoch: return  # the full fit has no validation images
+        v = dict(zip(self.recorder.metric_names, self.recorder.log)).get(self.epoch_metric)
+        if v is None or not np.isfinite(float(v)): return
+        fold, epoch = int(ck.fold_dir.name.split('_')[1]), ck.offset + self.epoch  # the fold's own epoch, across fine_tune's two fits
+        self.trial.report(float(v), fold * self.epochs + epoch)
+        if self.trial.should_prune(): raise optuna.TrialPruned(f"pruned at fold {fold}, epoch {epoch} ({self.epoch_metric} {float(v):.4f})")
 
 # %% ../nbs/15_sweep.ipynb #acda9d12
-METRICS = {'oof_log_loss': 'minimize', 'oof_accuracy': 'maximize', 'oof_macro_f1': 'maximize'}
-
 def _storage(storage:str|None, out:Path):
     optuna = optional_import('optuna', 'sweeps', 'boostclf sweeps')
     url = storage or f"sqlite:///{(out/'study.db').resolve()}"
@@ -122,7 +127,7 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
         overrides = suggest(trial, space) + [f"output={out/f'trial_{trial.number}'}"]
         cfg = load_config(config, overrides)
         trial.set_user_attr('worker', worker); trial.set_user_attr('run', cfg.output)
-        run = fit_folds(cfg, device='cpu' if not __import__('torch').cuda.is_available() else None, callbacks=[PruneCallback(trial, cfg.train.epochs)])
+        run = fit_folds(cfg, device='cpu' if not __import__('torch').cuda.is_available() else None, callbacks=[PruneCallback(trial, cfg.train.epochs, metric)])
         s = json.loads((run/'summary.json').read_text())
         trial.set_user_attr('oof_accuracy', s['oof_accuracy'])
         return s[metric]

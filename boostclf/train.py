@@ -9,6 +9,7 @@ from __future__ import annotations
 import json, os, time, math, contextlib, dataclasses
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+from torch import nn
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelFitException, TrainEvalCallback
 from fastai.callback.fp16 import MixedPrecision
@@ -23,14 +24,15 @@ from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls
 from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
-from .models import build_model, param_groups, no_decay_params, layer_lrs, save_weights, load_weights, load_state, input_config
+from .models import build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
 from .runs import Probs, Run, WEIGHTS_FILE, save_probs, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, is_main, barrier, unwrap, num_distrib, alone, init_distributed
 
 # %% auto #0
 __all__ = ['LOSSES', 'DEMO_CONFIG', 'DEMO_CONFIG_B', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint',
-           'ResumeOptimizer', 'EarlyStop', 'SplitDecayOptim', 'make_learner', 'group_lrs', 'fold_dls', 'fit_fold',
-           'prepare_data', 'fit_folds', 'load_probs_checked', 'demo_run', 'lr_find']
+           'ResumeOptimizer', 'EarlyStop', 'ChannelsLastInputs', 'SplitDecayOptim', 'make_learner', 'group_lrs',
+           'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fit_folds', 'load_probs_checked', 'demo_run',
+           'lr_find']
 
 # %% ../nbs/08_train.ipynb #ee290973
 class Autocast(Callback):
@@ -143,6 +145,12 @@ class EarlyStop(EarlyStoppingCallback):
 # %% ../nbs/08_train.ipynb #f1d516e4
 LOSSES = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat)
 
+class ChannelsLastInputs(Callback):
+    "Channels-last memory for the model and every batch (convolutions on GPUs run faster so)"
+    order = TrainEvalCallback.order + 1  # once fastai has placed the model
+    def before_fit(self): self.learn.model.to(memory_format=torch.channels_last)
+    def before_batch(self): self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x for x in self.learn.xb)
+
 class SplitDecayOptim(OptimWrapper):
     "fastai's `OptimWrapper` over a torch optimiser in which each fastai group is two torch groups, the second without weight decay"
     def __init__(self, params, # fastai's parameter groups (from the splitter)
@@ -179,8 +187,7 @@ def make_learner(cfg:Config, # the experiment
     model = build_model(cfg.model, len(dls.vocab), cfg.data.img_size)
     learn = Learner(dls, model, loss_func=LOSSES[cfg.train.loss](), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
                     splitter=partial(param_groups, per_block=bool(cfg.model.llrd)), metrics=[accuracy, F1Score(average='macro')])
-    dev = torch.device(device if device is not None else (dls.device or 'cpu'))
-    if dev.type == 'cuda' and 'vit' not in cfg.model.name: learn.model = learn.model.to(memory_format=torch.channels_last)
+    if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
     return learn
 
 def group_lrs(cfg:Config, # the experiment
@@ -189,12 +196,39 @@ def group_lrs(cfg:Config, # the experiment
     "Peak learning rate of each parameter group, input first (one number when all are equal)"
     lr = cfg.train.lr
     if cfg.model.llrd: return layer_lrs(lr, n_groups, cfg.model.llrd)
-    if cfg.model.pretrained: return np.array([lr * cfg.train.body_lr] * (n_groups - 1) + [lr])
+    if cfg.model.pretrained or cfg.model.init: return np.array([lr * cfg.train.body_lr] * (n_groups - 1) + [lr])
     return lr
+
+# %% ../nbs/08_train.ipynb #fa089bb9
+def init_from_run(model:nn.Module, # from `build_model`, for this run's config
+                  cfg:Config, # this run's config (`model.init` names the earlier run)
+                  fold:int|None, # the fold being trained (None: the full fit)
+                  folds:pd.DataFrame|None=None, # this run's folds, which must be the earlier run's
+                 ) -> nn.Module:
+    "Fill `model` with the weights of the same fold of the run `cfg.model.init`, resampling position embeddings when the input size changed"
+    prev = Run(cfg.model.init)
+    pc = prev.config
+    if (pc.model.name, pc.model.head) != (cfg.model.name, cfg.model.head):
+        raise BoostclfError(f"config key model.init: {prev} trained {pc.model.name} with the {pc.model.head} head; this run builds {cfg.model.name} with the {cfg.model.head} head")
+    if folds is not None and folds_checksum(prev.folds_table) != folds_checksum(folds):
+        raise BoostclfError(f"config key model.init: {prev} has other folds than this run; use the same data, seed, cv.n_folds and cv.groups")
+    sd, own = load_state(prev.weights(fold)), model.state_dict()
+    for k, v in sd.items():
+        if k in own and v.shape != own[k].shape and k.endswith('pos_embed'):
+            from timm.layers import resample_abs_pos_embed
+            body = model[0].model if isinstance(model, nn.Sequential) else model
+            n_pre = 0 if getattr(body, 'no_embed_class', False) else getattr(body, 'num_prefix_tokens', 1)
+            sd[k] = resample_abs_pos_embed(v, new_size=body.patch_embed.grid_size, num_prefix_tokens=n_pre)
+    missing, unexpected = [k for k in own if k not in sd], [k for k in sd if k not in own]
+    bad = [k for k in own if k in sd and sd[k].shape != own[k].shape]
+    if missing or unexpected or bad: raise BoostclfError(f"config key model.init: {prev.weights(fold)} does not fit this model (missing {missing[:2]}, unexpected {unexpected[:2]}, other shapes {bad[:2]})")
+    model.load_state_dict(sd)
+    return model
 
 # %% ../nbs/08_train.ipynb #adb8304f
 def _fit_callbacks(cfg:Config, device) -> list:
     cbs = precision_callbacks(cfg.train.precision, device)
+    if device.type == 'cuda' and channels_last_ok(cfg.model.name): cbs.append(ChannelsLastInputs())
     if num_distrib() > 1: cbs.append(DataParallel())  # launched as one of several processes (accelerate launch)
     if cfg.train.mixup: cbs.append(MixUp(cfg.train.mixup))
     if cfg.train.cutmix: cbs.append(CutMix(cfg.train.cutmix))
@@ -240,6 +274,7 @@ def fit_fold(cfg:Config, # the experiment
     "Train one fold, checkpointing every epoch; returns the Learner holding the fold's final weights (the EMA ones with EMA)"
     fold_dir = Run(run_dir).fold_dir(fold); fold_dir.mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed + (1000 if fold is None else fold), reproducible=cfg.train.deterministic)
+    torch.backends.cudnn.benchmark = not cfg.train.deterministic  # cuDNN's autotuner picks the fastest kernels unless reproducibility is asked for
     learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device), device)
     dev = torch.device(learn.dls.device or 'cpu')
     cbs = _fit_callbacks(cfg, dev)
@@ -247,6 +282,7 @@ def fit_fold(cfg:Config, # the experiment
     start = st['epoch'] + 1 if st else 0
     history = pd.read_csv(fold_dir/'history.csv').to_dict('records') if st else []
     if st: load_weights(learn.model, fold_dir/'last.safetensors')
+    elif cfg.model.init: init_from_run(learn.model, cfg, fold, folds)  # a second stage starts from the earlier run's same fold
     ema = EMA(cfg.train.ema, fold_dir/'last_ema.safetensors' if st else None, st.get('ema_step', 0) if st else 0) if cfg.train.ema else None
     ckpt = Checkpoint(fold_dir, history=history)
     cbs += [c for c in (ema, ckpt) if c is not None]
@@ -307,7 +343,7 @@ def prepare_data(cfg:Config, # the experiment
                 ) -> tuple:
     "(contest, folds) as training sees them: the removal plan's drops left out, folds that keep duplicate groups together"
     if not cfg.data.path: raise BoostclfError("config key data.path is empty; set it to the contest's data folder")
-    contest = load_contest(cfg.data.path, images='header')
+    contest = load_contest(cfg.data.path, images='header', strict=not cfg.data.skip_bad)  # damaged training rows: refused, or left out and listed
     dropped = _removal_plan(cfg.data.exclude) if cfg.data.exclude else set()
     contest.train = contest.train[~contest.train.image_path.isin(dropped)].reset_index(drop=True)
     if run is not None and (Path(run)/'folds.csv').is_file(): return contest, load_folds(run, contest)
@@ -322,7 +358,7 @@ def _absolute(cfg:Config) -> Config:
     "`cfg` with the paths a run reads later made absolute, so the run can be used from any working directory"
     a = lambda p: str(Path(p).resolve()) if p else p
     return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=a(cfg.data.path), exclude=a(cfg.data.exclude)),
-                               model=dataclasses.replace(cfg.model, weights=a(cfg.model.weights)), cv=dataclasses.replace(cfg.cv, groups=a(cfg.cv.groups)))
+                               model=dataclasses.replace(cfg.model, weights=a(cfg.model.weights), init=a(cfg.model.init)), cv=dataclasses.replace(cfg.cv, groups=a(cfg.cv.groups)))
 
 # %% ../nbs/08_train.ipynb #461eaf32
 def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the run folder
@@ -349,6 +385,10 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     if is_main():
         save_config(cfg, run)
         write_json(provenance(contest, folds), run.file('provenance'))
+        bad = contest.problems[(contest.problems.severity == 'error') & (contest.problems.split == 'train')]
+        if len(bad):
+            write_csv(bad, run.file('skipped'))
+            print(f"{len(bad)} training row(s) left out (data.skip_bad): listed in {run.file('skipped')}")
         ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
         write_json(ic, run.file('preprocess'))
         if num_distrib() > 1 and cfg.data.cache:  # build the image cache once, before the other processes read it

@@ -17,9 +17,10 @@ from .loaders import image_cache, default_cache_dir
 from .models import input_config, save_weights
 from .train import fit_folds
 from .inference import predict
+from .core import write_csv
 
 # %% auto #0
-__all__ = ['ARMS', 'demo_checkpoint', 'transfer_runs']
+__all__ = ['ARMS', 'demo_checkpoint', 'transfer_runs', 'demo_transfer']
 
 # %% ../nbs/08a_transfer.ipynb #cc4fa52d
 def demo_checkpoint(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
@@ -90,3 +91,24 @@ def transfer_runs(checkpoint:str|Path, # a pretrained timm checkpoint (safetenso
         rows.append(dict(arm=arm, epochs=epochs, oof_accuracy=run.summary['oof_accuracy'], test_accuracy=float((p.pred_targets == truth).mean()),
                          run=str(run.path)))
     return pd.DataFrame(rows)
+
+# %% ../nbs/08a_transfer.ipynb #65a40e6e
+def demo_transfer(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
+                 ) -> pd.DataFrame:
+    "`transfer_runs` on the demo target contest from `demo_checkpoint`, trained once and then reused (this page and the tutorial show it)"
+    import fcntl, hashlib, inspect, shutil, boostclf
+    from boostclf import transfer as _tr, train as _t, loaders as _l, models as _m, runs as _r, data as _d, demo as _dm, inference as _i
+    src = ''.join(inspect.getsource(m) for m in (_tr, _t, _l, _m, _r, _d, _dm, _i))
+    key = hashlib.sha256((boostclf.__version__ + src).encode()).hexdigest()[:12]
+    root = Path(root or default_cache_dir()/'demo_transfer')/key
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root/'.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root/'table.csv').is_file(): return pd.read_csv(root/'table.csv')
+        ckpt = root/'pretrained.safetensors'  # the run's own copy: a test may take it away to show the run does not need it
+        shutil.copyfile(demo_checkpoint(), ckpt)
+        target = make_demo_contest(root/'target', n_classes=10, per_class=20, n_test=100, seed=0, plant=False, overwrite=True)
+        shutil.rmtree(root/'runs', ignore_errors=True)
+        table = transfer_runs(ckpt, target, root/'runs')
+        write_csv(table, root/'table.csv')
+        return table

@@ -3,7 +3,7 @@
 nbdev-test prints only `Success.`; CI and people want the count. This uses nbdev's own pieces
 (config, `nbglob`, `test_nb`, fastcore's `parallel`), so flags, timeouts and skipped cells behave the same.
 """
-import os, sys, time, tempfile, shutil
+import os, sys, time, tempfile, shutil, json
 from pathlib import Path
 from fastcore.script import call_parse
 from fastcore.parallel import parallel
@@ -31,11 +31,20 @@ def main(path:str=None, # a notebook or folder (default: the project's nbs/)
     # training tests write checkpoints, and a shared disk fills up if each run leaves them behind
     tmp = Path(tempfile.mkdtemp(prefix='boostclf-tests-'))
     os.environ['TMPDIR'] = str(tmp); tempfile.tempdir = None
+    # longest first (times of the last run on this machine), so that no long notebook starts last and runs alone
+    times_file = Path(os.environ.get('BOOSTCLF_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'boostclf')/'nbtest_times.json'
+    try: last = json.loads(times_file.read_text())
+    except (OSError, ValueError): last = {}
+    order = sorted(files, key=lambda f: -last.get(f.name, 0))
     t0 = time.time()
     try:
-        results = parallel(test_nb, files, skip_flags=skip, force_flags=flags.split(), n_workers=n_workers,
+        results = parallel(test_nb, order, skip_flags=skip, force_flags=flags.split(), n_workers=n_workers,
                            basepath=cfg.config_path, cell_timeout=cfg.cell_timeout or None, progress=False)
     finally: shutil.rmtree(tmp, ignore_errors=True)
+    results = dict(zip(order, results)); results = [results[f] for f in files]
+    if len(files) > 1:
+        try: times_file.parent.mkdir(parents=True, exist_ok=True); times_file.write_text(json.dumps({**last, **{f.name: s for f, (_, s) in zip(files, results)}}))
+        except OSError: pass
     for f, (ok, secs) in zip(files, results):
         print(f"{'PASS' if ok else 'FAIL'} {f.relative_to(cfg.config_path)}" + (f"  {secs:.0f}s" if timing else ''), flush=True)
     n_ok = sum(ok for ok, _ in results)
