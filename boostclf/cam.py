@@ -10,15 +10,16 @@ import copy, math, weakref
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
-from fastprogress.fastprogress import progress_bar
-from .core import BoostclfError
+from .core import BoostclfError, progress
+from .figures import save_png, array_png
 from .images import load_image, fit_image
 from .loaders import _decode
 from .runs import Run, as_run, oof_truth
+from .choices import CAM_METHODS
 
 # %% auto #0
-__all__ = ['CAM_METHODS', 'cam_method', 'timm_body', 'TokenReshape', 'cam_target', 'compute_cams', 'cam_images', 'overlay',
-           'cam_on_image', 'cam_grid', 'class_cams', 'error_cams', 'pair_cams', 'save_cams', 'cam_browser']
+__all__ = ['cam_method', 'timm_body', 'TokenReshape', 'cam_target', 'compute_cams', 'cam_images', 'overlay', 'cam_on_image',
+           'cam_grid', 'class_cams', 'error_cams', 'pair_cams', 'save_cams', 'cam_browser']
 
 # %% ../nbs/11_cam.ipynb #de784d05
 def _methods() -> dict:
@@ -26,9 +27,6 @@ def _methods() -> dict:
     return {'gradcam': g.GradCAM, 'gradcam++': g.GradCAMPlusPlus, 'hirescam': g.HiResCAM, 'xgradcam': g.XGradCAM,
             'layercam': g.LayerCAM, 'eigencam': g.EigenCAM, 'eigengradcam': g.EigenGradCAM, 'gradcamelementwise': g.GradCAMElementWise,
             'scorecam': g.ScoreCAM, 'ablationcam': g.AblationCAM, 'kpcacam': g.KPCA_CAM}
-
-CAM_METHODS = ('gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam', 'eigencam', 'eigengradcam', 'gradcamelementwise',
-               'scorecam', 'ablationcam', 'kpcacam')
 
 def cam_method(name:str, # a name from `CAM_METHODS`, any case, dashes and underscores ignored ('GradCAM++', 'eigen_cam')
               ):
@@ -166,7 +164,7 @@ def cam_images(run:str|Path|Run, # a run folder or `Run`
     order = sorted(range(len(image_paths)), key=lambda i: fold_of[i])
     groups = {}
     for i in order: groups.setdefault(fold_of[i], []).append(i)
-    for f, idx in progress_bar(list(groups.items()), leave=False):
+    for f, idx in progress(list(groups.items())):
         model = run.model(None if f < 0 else f, dev)
         for s in range(0, len(idx), bs):
             chunk = idx[s:s + bs]
@@ -228,17 +226,18 @@ def cam_grid(cams:pd.DataFrame, # from `cam_images`
     n = len(cams)
     if not n: raise BoostclfError("no images to show: the selection is empty")
     names = cams.attrs.get('classes', {})
+    room = max(8, int(size * 15) - 6)  # characters of a class name that fit above a cell at this font size
+    def name(t): s = str(names.get(t, t)); return s if len(s) <= room else s[:room - 1] + '…'
     nr = math.ceil(n / ncols); nc = min(ncols, n)
-    fig, axs = plt.subplots(nr, nc, figsize=(size * nc, size * nr + (0.4 if title else 0)), squeeze=False)
+    fig, axs = plt.subplots(nr, nc, figsize=(size * nc, size * nr + (0.4 if title else 0)), squeeze=False, layout='constrained')  # makes room for the title
     for ax in axs.ravel(): ax.axis('off')
     for ax, r in zip(axs.ravel(), cams.itertuples()):
         ax.imshow(overlay(r.image, r.cam))
         t = true.get(r.image_path) if true else None
-        lab = f"{names.get(r.pred, r.pred)} {r.prob:.2f}"
-        if t is not None: lab = f"true {names.get(t, t)}\npred {lab}"
+        lab = f"{name(r.pred)} {r.prob:.2f}"
+        if t is not None: lab = f"true {name(t)}\npred {lab}"
         ax.set_title(lab, fontsize=7, color='black' if t is None or t == r.pred else 'firebrick')
     if title: fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     return fig
 
 def class_cams(run:str|Path|Run, # a run folder or `Run`
@@ -290,12 +289,6 @@ def pair_cams(run:str|Path|Run, # a run folder or `Run`
     return out
 
 # %% ../nbs/11_cam.ipynb #8c9055aa
-def _save_fig(fig, path:Path) -> Path:
-    from boostclf.core import atomic_write
-    from boostclf.eda import _png
-    with atomic_write(path, 'wb') as f: f.write(_png(fig))
-    return path
-
 def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
               out:str|Path, # folder for the PNGs and cams.csv
               method:str='gradcam', # one of `CAM_METHODS`
@@ -306,8 +299,6 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
              ) -> pd.DataFrame:
     "Write CAM grids (errors, hardest classes, most confused pair), per-image overlays and `cams.csv`; return the table"
     from boostclf.core import write_csv, atomic_write
-    from PIL import Image
-    import io
     run = as_run(run, data); out = Path(out); p, true = oof_truth(run)
     pred = p.pred_targets
     names = dict(zip(p.targets, p.class_names))
@@ -319,17 +310,16 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     if len(err):
         a, b = err.index[0]
         jobs.append((f'pair_{names[a]}_{names[b]}', lambda: pair_cams(run, a, b, max(1, n // 2), method, device), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
-    for name, make, title in progress_bar(jobs, leave=False):
+    for name, make, title in progress(jobs, what='Grad-CAM grids'):
         c = make()  # an error here is the user's to see: never an empty result reported as success
         if not len(c): continue  # nothing to show (a run without errors)
         tr = dict(zip(c.image_path, c.true)) if 'true' in c else dict(zip(p.image_path, true))
-        _save_fig(cam_grid(c, title=title, true=tr), out/f'{name}.png')
+        save_png(cam_grid(c, title=title, true=tr), out/f'{name}.png')
         files = c.attrs['files']
         for i, r in enumerate(c.itertuples()):
             f = out/'overlays'/f"{Path(r.image_path).stem}_{r.target}.png"
             if not f.exists():
-                buf = io.BytesIO(); Image.fromarray(cam_on_image(files[i], r.cam, c.attrs['resize'])).save(buf, 'PNG')
-                with atomic_write(f, 'wb') as fh: fh.write(buf.getvalue())
+                with atomic_write(f, 'wb') as fh: fh.write(array_png(cam_on_image(files[i], r.cam, c.attrs['resize'])))
             tables.append(dict(grid=f'{name}.png', image_path=r.image_path, fold=r.fold, true=tr.get(r.image_path), explained=r.target,
                                pred=r.pred, prob=r.prob, overlay=str(f.relative_to(out))))
     table = pd.DataFrame(tables)

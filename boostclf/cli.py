@@ -12,7 +12,8 @@ import pandas as pd
 from typing import Annotated
 from fastcore.script import call_parse, store_true
 from .core import BoostclfError
-from .data import _where, check_contest, load_contest, make_folds, save_folds, show_samples, IMAGE_CHECKS
+from .data import _where, check_contest, load_contest, make_folds, save_folds, show_samples
+from .choices import IMAGE_CHECKS, TTA_MODES, BLEND_METHODS, WEIGHT_FITS, CAM_METHODS, NOISE_METHODS, SWEEP_METRICS
 from .demo import make_demo_contest, manifest_path, load_manifest
 from .eda import eda_report
 from .dedup import find_duplicates, removal_plan, save_duplicates
@@ -32,9 +33,11 @@ def boostclf_make_demo(
     seed:int=0, # random seed
     defects:store_true=False, # also plant damaged files and rows
     overwrite:store_true=False, # replace a demo contest already at `path`
+    min_side:int=160, # image sides are drawn between this ...
+    max_side:int=400, # ... and this (px); web images are often larger
 ):
     "Draw the built-in demo contest at PATH"
-    try: out = make_demo_contest(path, n_classes, per_class, n_test, seed, defects=defects, overwrite=overwrite)
+    try: out = make_demo_contest(path, n_classes, per_class, n_test, seed, defects=defects, overwrite=overwrite, size_range=(min_side, max_side))
     except BoostclfError as e: sys.exit(f"boostclf-make-demo: {e}")
     print(f"demo contest: {out}\nmanifest:     {manifest_path(out)}")
 
@@ -147,7 +150,7 @@ def boostclf_lr_find(
 @call_parse
 def boostclf_predict(
     run:str, # the run folder
-    tta:Annotated[str, "test-time augmentation", dict(choices=('none', 'hflip', 'multiscale', 'aug'))]='none',
+    tta:Annotated[str, "test-time augmentation", dict(choices=TTA_MODES)]='none',
     device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
     data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
@@ -192,8 +195,8 @@ def boostclf_ensemble(
     probs:Annotated[str, "test probability files (RUN/test_<tta>.npz), one per member", dict(nargs='+')],
     out:str='submission.csv', # the submission; the ensemble table goes beside it as ensemble.csv
     weights:Annotated[float, "fixed member weights, in the order of PROBS", dict(nargs='*')]=None,
-    fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=('logloss', 'hillclimb'))]=None,
-    method:Annotated[str, "how to blend", dict(choices=('mean', 'weighted', 'geometric', 'rank', 'vote'))]='weighted',
+    fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=WEIGHT_FITS)]=None,
+    method:Annotated[str, "how to blend", dict(choices=BLEND_METHODS)]='weighted',
     leaks:str=None, # a duplicate report (boostclf-dedup): leaked test images take their training label
     data:str=None, # the contest's data folder (default: the first run's)
 ):
@@ -232,7 +235,7 @@ def boostclf_ensemble(
 def boostclf_cam(
     run:str, # the run folder (with oof.npz)
     out:str='cams', # folder for the grids, overlays and cams.csv
-    method:Annotated[str, "CAM method (pytorch-grad-cam)", dict(choices=('gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam', 'eigencam', 'eigengradcam', 'gradcamelementwise', 'scorecam', 'ablationcam', 'kpcacam'))]='gradcam',
+    method:Annotated[str, "CAM method (pytorch-grad-cam)", dict(choices=CAM_METHODS)]='gradcam',
     n:int=12, # images per grid
     n_classes:int=4, # hardest classes, one grid each
     device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
@@ -252,7 +255,7 @@ def boostclf_errors(
     dups:str=None, # a duplicate report (boostclf-dedup) to join (default: the run's cv.groups)
     n_gallery:int=24, # confident errors and suspects in the gallery, each
     cam_method:str='gradcam', # CAM method for the gallery ('none' for thumbnails only)
-    noise:Annotated[str, "label-noise method", dict(choices=('auto', 'cleanlab', 'builtin'))]='auto',
+    noise:Annotated[str, "label-noise method", dict(choices=NOISE_METHODS)]='auto',
     device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
     data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
@@ -295,7 +298,7 @@ def boostclf_sweep(
     storage:str=None, # Optuna storage URL (default: sqlite in --out); postgresql://user:pw@host/db to share one study
     study_name:str='boostclf', # the study to create or join
     out:str='sweeps/sweep', # folder for the trials' run folders, the table and the plots
-    metric:Annotated[str, "what to optimise", dict(choices=('oof_log_loss', 'oof_accuracy', 'oof_macro_f1'))]='oof_log_loss',
+    metric:Annotated[str, "what to optimise", dict(choices=tuple(SWEEP_METRICS))]='oof_log_loss',
     seed:int=None, # TPE's seed
     wandb_config:str=None, # instead of running, write the space as a wandb sweep config to this YAML file
 ):
@@ -338,7 +341,7 @@ def boostclf_demo(
     out:str='boostclf-demo', # folder for everything the job writes
     quick:store_true=False, # the smallest sizes, for tests
     seed:int=0, # seeds the drawing, the folds and the training
-    tta:Annotated[str, "test-time augmentation", dict(choices=('none', 'hflip', 'multiscale', 'aug'))]='hflip',
+    tta:Annotated[str, "test-time augmentation", dict(choices=TTA_MODES)]='hflip',
 ):
     "The main job on the built-in demo contest: data, EDA, duplicates, k-fold training, TTA, ensemble, submission, Grad-CAM, errors, report"
     from boostclf.job import demo_job

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
 from .core import BoostclfError, atomic_write
+from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS
 
 # %% auto #0
 __all__ = ['CHOICES', 'RANGES', 'DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'Config', 'validate_config', 'parse_overrides',
@@ -82,9 +83,8 @@ class Config:
     output: str = 'runs/exp' # the run folder
 
 # %% ../nbs/06_config.ipynb #58eca5c3
-CHOICES = {'data.resize': ('pad', 'squish', 'crop'), 'data.aug': ('sketch', 'sketch+warp', 'flip', 'none'),
-           'model.head': ('fastai', 'linear'), 'train.loss': ('ce', 'label_smoothing', 'focal'), 'train.opt': ('adamw', 'sgd'),
-           'train.schedule': ('one_cycle', 'fine_tune', 'flat_cos'), 'train.precision': ('auto', 'fp32', 'fp16', 'bf16')}
+CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head': HEADS, 'train.loss': LOSSES, 'train.opt': OPTIMIZERS,
+           'train.schedule': SCHEDULES, 'train.precision': PRECISIONS} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
           'train.ema': (0, 0.999999), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}

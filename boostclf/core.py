@@ -6,13 +6,15 @@ Docs: https://boostclf.github.io/boostclf/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #97a638e0
 from __future__ import annotations
-import os, io, sys, json, hashlib, tempfile, contextlib, importlib
+import os, io, sys, json, time, hashlib, tempfile, contextlib, importlib
 from pathlib import Path
 import numpy as np, pandas as pd
+from .choices import PROGRESS_MODES
 
 # %% auto #0
 __all__ = ['BoostclfError', 'in_test', 'atomic_path', 'atomic_write', 'write_csv', 'write_json', 'table_checksum',
-           'file_checksum', 'resolve_inside', 'optional_import']
+           'file_checksum', 'resolve_inside', 'optional_import', 'progress_mode', 'is_main_process', 'log_line',
+           'progress', 'parallel_map']
 
 # %% ../nbs/00_core.ipynb #eb75b8bd
 class BoostclfError(ValueError):
@@ -112,3 +114,54 @@ def optional_import(module:str, # module to import, e.g. `'optuna'`
     try: return importlib.import_module(module)
     except ImportError as e:
         raise ImportError(f"{feature} needs `{module}`, which is not installed: pip install 'boostclf[{extra}]'") from e
+
+# %% ../nbs/00_core.ipynb #7e58e26e
+def progress_mode() -> str:
+    "How progress is shown: 'bars' in Jupyter or a terminal, 'lines' when output goes to a file or pipe; `$BOOSTCLF_PROGRESS` overrides"
+    m = os.environ.get('BOOSTCLF_PROGRESS', '').strip().lower()
+    if m:
+        if m not in PROGRESS_MODES: raise BoostclfError(f"BOOSTCLF_PROGRESS={m!r} is not one of {', '.join(PROGRESS_MODES)}; unset it to choose by the output")
+        return m
+    from fastprogress.fastprogress import IN_NOTEBOOK
+    return 'bars' if IN_NOTEBOOK or sys.stdout.isatty() else 'lines'
+
+def is_main_process() -> bool:
+    "False in every process but the first of a multi-process launch (`torchrun` and `accelerate launch` set `RANK`)"
+    return int(os.environ.get('RANK') or 0) == 0
+
+def log_line(msg:str, # one line of progress
+            ):
+    "Print `msg` and flush at once, from the main process only, when progress is shown as lines"
+    if is_main_process() and progress_mode() == 'lines': print(msg, flush=True)
+
+def progress(items, # anything iterable
+             total:int|None=None, # its length, when `items` has none
+             what:str|None=None, # names the work for the line printed off a terminal, e.g. 'decoded images'
+             min_seconds:float=1.0, # off a terminal, work quicker than this prints no line
+            ):
+    "Iterate `items` with a fastprogress bar in Jupyter or a terminal; elsewhere one line when the loop ends"
+    mode = progress_mode() if is_main_process() else 'none'
+    if mode in ('epochs', 'none'): yield from items; return
+    if mode == 'bars':
+        from fastprogress.fastprogress import progress_bar
+        yield from progress_bar(items, total=total, leave=False); return
+    t0, n = time.time(), 0
+    for o in items: n += 1; yield o
+    if mode == 'lines' and what and time.time() - t0 >= min_seconds: print(f"{what}: {n} in {time.time() - t0:.1f}s", flush=True)
+
+# %% ../nbs/00_core.ipynb #01266cc5
+def parallel_map(fn, # a picklable function of one item
+                 items, # the work, in order
+                 n_workers:int|None=None, # processes (default: every core)
+                 chunk:int=16, # items sent to a worker at a time
+                 what:str|None=None, # names the work for progress lines
+                ) -> list:
+    "`[fn(o) for o in items]` on every core, in forked processes when there is enough work, with progress"
+    import multiprocessing as mp
+    items = list(items)
+    n = min(n_workers or os.cpu_count() or 1, max(1, len(items) // chunk))
+    if n > 1 and 'fork' in mp.get_all_start_methods() and not mp.current_process().daemon:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(n, mp_context=mp.get_context('fork')) as ex:
+            return list(progress(ex.map(fn, items, chunksize=chunk), total=len(items), what=what))
+    return list(progress(map(fn, items), total=len(items), what=what))

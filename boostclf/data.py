@@ -11,13 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd
-from fastprogress.fastprogress import progress_bar
-from .core import BoostclfError, resolve_inside, write_csv
+from .core import BoostclfError, resolve_inside, write_csv, parallel_map, progress
 from .images import IMAGE_EXTS, MAX_PIXELS, ImageLoadError, open_image, load_image, fit_image
+from .choices import IMAGE_CHECKS
 
 # %% auto #0
-__all__ = ['PROBLEM_COLS', 'TRAIN_COLS', 'TEST_COLS', 'IMAGE_CHECKS', 'ContestError', 'check_contest', 'Contest', 'load_contest',
-           'make_folds', 'save_folds', 'load_folds', 'show_samples']
+__all__ = ['PROBLEM_COLS', 'TRAIN_COLS', 'TEST_COLS', 'ContestError', 'check_contest', 'Contest', 'load_contest', 'make_folds',
+           'save_folds', 'load_folds', 'show_samples']
 
 # %% ../nbs/02_data.ipynb #366f78b6
 PROBLEM_COLS = ['severity', 'check', 'split', 'row', 'image_path', 'message', 'fix']
@@ -48,32 +48,32 @@ class ContestError(BoostclfError):
 # %% ../nbs/02_data.ipynb #923b1171
 TRAIN_COLS, TEST_COLS = ['class_name', 'image_path', 'target'], ['image_path']
 
-def _read_table(f:Path, cols:list, split:str, probs:_Problems) -> pd.DataFrame|None:
+def _read_table(f:Path, cols:list, split:str, found:_Problems) -> pd.DataFrame|None:
     "The table at `f` with only `cols`, or `None` after recording why it cannot be used"
     try: df = pd.read_csv(f, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        probs.add('error', 'csv', f"{f.name} cannot be read as CSV ({type(e).__name__}: {str(e).strip()[:120]})",
+        found.add('error', 'csv', f"{f.name} cannot be read as CSV ({type(e).__name__}: {str(e).strip()[:120]})",
                   f"save {f.name} as a UTF-8 CSV with a header row {','.join(cols)}", split); return None
     df.columns = [c.strip() for c in df.columns]
     missing, extra = [c for c in cols if c not in df.columns], [c for c in df.columns if c not in cols]
     if missing:
-        probs.add('error', 'columns', f"{f.name} lacks column(s) {missing}; it has {list(df.columns)}",
+        found.add('error', 'columns', f"{f.name} lacks column(s) {missing}; it has {list(df.columns)}",
                   f"{f.name} needs the header {','.join(cols)}", split); return None
-    if extra: probs.add('warning', 'columns', f"{f.name} has extra column(s) {extra}, which are ignored", "none needed", split)
+    if extra: found.add('warning', 'columns', f"{f.name} has extra column(s) {extra}, which are ignored", "none needed", split)
     if len(df) == 0:
-        probs.add('error', 'empty', f"{f.name} has a header but no rows", f"check that {f.name} is the complete file", split); return None
+        found.add('error', 'empty', f"{f.name} has a header but no rows", f"check that {f.name} is the complete file", split); return None
     return df[cols].reset_index(drop=True)
 
 # %% ../nbs/02_data.ipynb #9ae218ac
-def _check_train_labels(df:pd.DataFrame, probs:_Problems) -> pd.Series:
+def _check_train_labels(df:pd.DataFrame, found:_Problems) -> pd.Series:
     "Record label problems in the train table; return a mask of rows whose labels are usable"
     ok = pd.Series(True, index=df.index)
     for i in df.index[df.class_name.str.strip() == '']:
-        probs.add('error', 'missing_value', "empty class_name", "fill in the class name or drop the row", 'train', i, df.image_path[i]); ok[i] = False
+        found.add('error', 'missing_value', "empty class_name", "fill in the class name or drop the row", 'train', i, df.image_path[i]); ok[i] = False
     tgt = pd.to_numeric(df.target, errors='coerce')
     bad = tgt.isna() | (tgt < 0) | (tgt != tgt.round())
     for i in df.index[bad]:
-        probs.add('error', 'target', f"target {df.target[i]!r} is not a non-negative integer",
+        found.add('error', 'target', f"target {df.target[i]!r} is not a non-negative integer",
                   "targets are the contest's integer class ids: correct the value or drop the row", 'train', i, df.image_path[i])
     ok &= ~bad
     lab = df[ok].assign(t=tgt[ok].astype(int))
@@ -83,13 +83,12 @@ def _check_train_labels(df:pd.DataFrame, probs:_Problems) -> pd.Series:
             usual = g[other].mode().iloc[0]
             for i in g.index[g[other] != usual]:
                 what = f"class_name {df.class_name[i]!r} has target {df.target[i]}" if key == 'class_name' else f"target {df.target[i]} is named {df.class_name[i]!r}"
-                probs.add('error', 'label_mismatch', f"{what} here, but {(g[other] == usual).sum()} other rows pair it with {usual!r}",
+                found.add('error', 'label_mismatch', f"{what} here, but {(g[other] == usual).sum()} other rows pair it with {usual!r}",
                           "make target and class_name agree (one target per class name)", 'train', i, df.image_path[i])
                 ok[i] = False
     return ok
 
 # %% ../nbs/02_data.ipynb #60840355
-IMAGE_CHECKS = ('full', 'header', 'none')
 _EXT_FORMATS = {'.jpg': 'JPEG', '.jpeg': 'JPEG', '.png': 'PNG', '.bmp': 'BMP', '.gif': 'GIF', '.webp': 'WEBP', '.tif': 'TIFF', '.tiff': 'TIFF'}
 _FIXES = dict(missing="copy the file into place, or drop the row", empty="copy the file again from the source, or drop the row",
               not_image="replace it with the real image, or drop the row", corrupt="copy the file again from the source, or drop the row",
@@ -103,38 +102,42 @@ def _inspect(f:Path, full:bool, max_pixels:int):
         return None, fmt
     except ImageLoadError as e: return e, None
 
-def _check_rows(df:pd.DataFrame, root:Path, split:str, probs:_Problems, images:str='full',
+def _check_rows(df:pd.DataFrame, root:Path, split:str, found:_Problems, images:str='full',
                 max_pixels:int=MAX_PIXELS, n_workers:int|None=None) -> pd.Series:
     "Record path and file problems of the rows of `df` (files under `root`); return a mask of usable rows"
     ok = pd.Series(True, index=df.index)
     for i in df.index[df.image_path.str.strip() == '']:
-        probs.add('error', 'missing_value', "empty image_path", "fill in the path or drop the row", split, i, ''); ok[i] = False
+        found.add('error', 'missing_value', "empty image_path", "fill in the path or drop the row", split, i, ''); ok[i] = False
     dup = df.image_path.duplicated(keep='first') & ok
     first = {p: i for i, p in zip(df.index[::-1], df.image_path[::-1])}
     for i in df.index[dup]:
-        probs.add('error', 'duplicate_row', f"the same image_path is already in row {first[df.image_path[i]]}",
+        found.add('error', 'duplicate_row', f"the same image_path is already in row {first[df.image_path[i]]}",
                   "drop the repeated row", split, i, df.image_path[i]); ok[i] = False
     files = {}
     for i in df.index[ok]:
         try: files[i] = resolve_inside(root, df.image_path[i])
         except BoostclfError as e:
-            probs.add('error', 'outside', str(e), "image paths must be relative to the split's folder: correct or drop the row", split, i, df.image_path[i])
+            found.add('error', 'outside', str(e), "image paths must be relative to the split's folder: correct or drop the row", split, i, df.image_path[i])
             ok[i] = False
     if images == 'none':
         for i, f in files.items():
             if not f.is_file():
-                probs.add('error', 'missing', f"{f}: file not found", _FIXES['missing'], split, i, df.image_path[i]); ok[i] = False
+                found.add('error', 'missing', f"{f}: file not found", _FIXES['missing'], split, i, df.image_path[i]); ok[i] = False
         return ok
     idx = list(files)
-    with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
-        results = ex.map(lambda i: _inspect(files[i], images == 'full', max_pixels), idx)
-        if len(idx) > 500: results = progress_bar(results, total=len(idx), leave=False)
-        for i, (err, fmt) in zip(idx, results):
-            if err is not None:
-                probs.add('error', err.kind, str(err), _FIXES[err.kind], split, i, df.image_path[i]); ok[i] = False
-            elif (want := _EXT_FORMATS.get(files[i].suffix.lower())) and fmt != want:
-                probs.add('warning', 'extension', f"{df.image_path[i]} holds a {fmt} image under a {files[i].suffix} extension; it is read by content",
-                          "none needed; rename it if other tools rely on the extension", split, i, df.image_path[i])
+    from functools import partial
+    check = partial(_inspect, full=images == 'full', max_pixels=max_pixels)
+    # a full check decodes every image: processes; a header check waits on the disk: threads
+    if images == 'full': results = parallel_map(check, [files[i] for i in idx], n_workers, what=f'checked {split} images')
+    else:
+        with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
+            results = list(progress(ex.map(check, [files[i] for i in idx]), total=len(idx), what=f'read {split} image headers'))
+    for i, (err, fmt) in zip(idx, results):
+        if err is not None:
+            found.add('error', err.kind, str(err), _FIXES[err.kind], split, i, df.image_path[i]); ok[i] = False
+        elif (want := _EXT_FORMATS.get(files[i].suffix.lower())) and fmt != want:
+            found.add('warning', 'extension', f"{df.image_path[i]} holds a {fmt} image under a {files[i].suffix} extension; it is read by content",
+                      "none needed; rename it if other tools rely on the extension", split, i, df.image_path[i])
     return ok
 
 # %% ../nbs/02_data.ipynb #41c4d16a
@@ -142,23 +145,23 @@ def _image_files(folder:Path) -> list:
     "Image files below `folder`, as paths relative to it, sorted"
     return sorted(str(p.relative_to(folder)) for p in folder.rglob('*') if p.suffix.lower() in IMAGE_EXTS and p.is_file())
 
-def _check_unlisted(df:pd.DataFrame, root:Path, split:str, csv:str, probs:_Problems):
+def _check_unlisted(df:pd.DataFrame, root:Path, split:str, csv:str, found:_Problems):
     if not root.is_dir(): return
     extra = sorted(set(_image_files(root)) - set(df.image_path))
-    if extra: probs.add('warning', 'unlisted', f"{len(extra)} image file(s) in {root.name}/ are not in {csv}, e.g. {extra[:3]}; they are ignored",
+    if extra: found.add('warning', 'unlisted', f"{len(extra)} image file(s) in {root.name}/ are not in {csv}, e.g. {extra[:3]}; they are ignored",
                         f"none needed, unless {csv} is incomplete", split)
 
 # %% ../nbs/02_data.ipynb #0b438ad7
-def _folder_table(path:Path, probs:_Problems):
+def _folder_table(path:Path, found:_Problems):
     "The train and test tables of an ImageFolder-style contest"
     classes = sorted(p.name for p in (path/'train').iterdir() if p.is_dir())
     loose = [p.name for p in (path/'train').iterdir() if p.is_file()]
-    if loose: probs.add('warning', 'unlisted', f"{len(loose)} file(s) directly in train/ belong to no class, e.g. {loose[:3]}; they are ignored",
+    if loose: found.add('warning', 'unlisted', f"{len(loose)} file(s) directly in train/ belong to no class, e.g. {loose[:3]}; they are ignored",
                         "move them into a class folder if they are training images", 'train')
     rows = []
     for t, c in enumerate(classes):
         files = [f'{c}/{f}' for f in _image_files(path/'train'/c)]
-        if not files: probs.add('error', 'empty', f"class folder train/{c} holds no images",
+        if not files: found.add('error', 'empty', f"class folder train/{c} holds no images",
                                 "add its images or remove the folder (its name would still take a target)", 'train', image_path=f'{c}/')
         rows += [(c, f, t) for f in files]
     train = pd.DataFrame(rows, columns=TRAIN_COLS)
@@ -179,30 +182,30 @@ def _inspect_contest(path, n_folds=None, images='full', max_pixels=MAX_PIXELS, n
     if images not in IMAGE_CHECKS: raise BoostclfError(f"images={images!r} is not one of {IMAGE_CHECKS}")
     if n_folds is not None and (not isinstance(n_folds, (int, np.integer)) or n_folds < 2):
         raise BoostclfError(f"n_folds={n_folds!r}: it must be an integer of at least 2")
-    layout, probs = _layout(path), _Problems()
+    layout, found = _layout(path), _Problems()
     if layout == 'csv':
-        train = _read_table(path/'train.csv', TRAIN_COLS, 'train', probs)
-        test = _read_table(path/'test.csv', TEST_COLS, 'test', probs) if (path/'test.csv').is_file() else None
+        train = _read_table(path/'train.csv', TRAIN_COLS, 'train', found)
+        test = _read_table(path/'test.csv', TEST_COLS, 'test', found) if (path/'test.csv').is_file() else None
         if not (path/'test.csv').is_file() and (path/'test').is_dir():
-            probs.add('warning', 'unlisted', "test/ exists but test.csv does not; the test images are ignored", "add test.csv with an image_path column", 'test')
+            found.add('warning', 'unlisted', "test/ exists but test.csv does not; the test images are ignored", "add test.csv with an image_path column", 'test')
     else:
-        train, test = _folder_table(path, probs)
+        train, test = _folder_table(path, found)
         if len(train) == 0:
-            probs.add('error', 'empty', "train/ holds no class folders with images", "put the training images in train/<class>/", 'train'); train = None
+            found.add('error', 'empty', "train/ holds no class folders with images", "put the training images in train/<class>/", 'train'); train = None
     train_ok = test_ok = None
     if train is not None:
-        train_ok = _check_train_labels(train, probs) if layout == 'csv' else pd.Series(True, index=train.index)
-        train_ok &= _check_rows(train, path/'train', 'train', probs, images, max_pixels, n_workers)
-        if layout == 'csv': _check_unlisted(train, path/'train', 'train', 'train.csv', probs)
+        train_ok = _check_train_labels(train, found) if layout == 'csv' else pd.Series(True, index=train.index)
+        train_ok &= _check_rows(train, path/'train', 'train', found, images, max_pixels, n_workers)
+        if layout == 'csv': _check_unlisted(train, path/'train', 'train', 'train.csv', found)
         if n_folds:
             counts = train[train_ok].class_name.value_counts()
             for c, n in counts[counts < n_folds].items():
-                probs.add('error', 'too_few', f"class {c!r} has {n} usable image(s), fewer than the {n_folds} folds",
+                found.add('error', 'too_few', f"class {c!r} has {n} usable image(s), fewer than the {n_folds} folds",
                           f"use at most {n} folds, add images of this class, or drop it", 'train', image_path=f'{c}/')
     if test is not None:
-        test_ok = _check_rows(test, path/'test', 'test', probs, images, max_pixels, n_workers)
-        if layout == 'csv': _check_unlisted(test, path/'test', 'test', 'test.csv', probs)
-    return train, test, layout, probs.df(), train_ok, test_ok
+        test_ok = _check_rows(test, path/'test', 'test', found, images, max_pixels, n_workers)
+        if layout == 'csv': _check_unlisted(test, path/'test', 'test', 'test.csv', found)
+    return train, test, layout, found.df(), train_ok, test_ok
 
 def check_contest(path:str|Path, # the contest's data folder
                   n_folds:int|None=None, # also check that each class has at least this many images

@@ -11,8 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageFilter
-from fastprogress.fastprogress import progress_bar
-from .core import BoostclfError, write_csv
+from .core import BoostclfError, write_csv, parallel_map
 from .images import load_image, ImageLoadError
 from .data import Contest, load_contest
 
@@ -82,16 +81,6 @@ def hamming_pairs(a:np.ndarray, # (N, W) uint64 hashes
     return np.concatenate(I), np.concatenate(J), np.concatenate(Dd).astype(int)
 
 # %% ../nbs/05_dedup.ipynb #82a42491
-def _parallel_map(fn, items:list, n_workers:int|None=None, chunk:int=64) -> list:
-    "`fn` over `items` with a progress bar: forked processes for large inputs (decoding holds the GIL too often for threads)"
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-    n = n_workers or os.cpu_count() or 1
-    if n > 1 and len(items) >= 4 * chunk and 'fork' in mp.get_all_start_methods():
-        with ProcessPoolExecutor(n, mp_context=mp.get_context('fork')) as ex:
-            return list(progress_bar(ex.map(fn, items, chunksize=chunk), total=len(items), leave=False))
-    with ThreadPoolExecutor(max(1, n)) as ex: return list(progress_bar(ex.map(fn, items), total=len(items), leave=False))
-
 def _pixel_digest(path) -> str:
     "Digest of the decoded pixels (not the bytes), so a re-saved PNG still counts as exact"
     im = load_image(path)
@@ -129,7 +118,7 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
                        contest.test.assign(split='test', class_name='')[['split', 'image_path', 'class_name']]], ignore_index=True)
     files = contest.train_files() + contest.test_files()
     if not files: raise BoostclfError(f"{contest.path}: no images to compare")
-    feats = _parallel_map(ink_thumbnail, files, n_workers)
+    feats = parallel_map(ink_thumbnail, files, n_workers, chunk=64, what='thumbnails for duplicates')
     thumbs, boxes = np.stack([t for t, _ in feats]), np.stack([b for _, b in feats]); del feats
     direct, mirror = dct_hash(thumbs), dct_hash(thumbs[:, :, ::-1])
     i, j, d = hamming_pairs(direct, direct, max_distance)

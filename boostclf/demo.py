@@ -10,11 +10,10 @@ import io, json, shutil, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageDraw, ImageOps
-from fastprogress.fastprogress import progress_bar
-from .core import BoostclfError, write_json, write_csv
+from .core import BoostclfError, write_json, write_csv, parallel_map, progress
 
 # %% auto #0
-__all__ = ['make_glyph', 'draw_sketch', 'manifest_path', 'load_manifest', 'make_demo_contest']
+__all__ = ['make_glyph', 'sketch_plan', 'render_sketch', 'draw_sketch', 'manifest_path', 'load_manifest', 'make_demo_contest']
 
 # %% ../nbs/03_demo.ipynb #2cfa542e
 def _bezier(ctrl:np.ndarray, n:int=32) -> np.ndarray:
@@ -47,7 +46,7 @@ def make_glyph(rng:np.random.Generator, # source of randomness
     return [((c - (lo + hi) / 2) * k, smooth) for c, smooth in strokes]
 
 # %% ../nbs/03_demo.ipynb #6bc9cd55
-def draw_sketch(glyph:list, # strokes from `make_glyph`
+def sketch_plan(glyph:list, # strokes from `make_glyph`
                 rng:np.random.Generator, # source of randomness
                 size:tuple=(256, 256), # (width, height) of the image
                 colour:tuple|None=None, # ink colour; `None` draws in a random dark gray
@@ -57,11 +56,9 @@ def draw_sketch(glyph:list, # strokes from `make_glyph`
                 shift:float=0.3, # largest offset of the centre, as a fraction of the half-canvas
                 p_scribble:float=0.5, # chance of a stray stroke that belongs to no class
                 supersample:int=2, # draw this much larger, then downsample (antialiasing)
-               ) -> Image.Image:
-    "One hand-drawn-looking instance of `glyph` on a white canvas"
+               ) -> dict:
+    "Every random choice of one instance of `glyph`: canvas size, ink, pen width and the strokes' points on the canvas"
     W, H = size; ss = supersample
-    img = Image.new('RGB', (W * ss, H * ss), 'white')
-    pen = ImageDraw.Draw(img)
     th, s, sh = np.deg2rad(rng.uniform(-max_rotate, max_rotate)), rng.uniform(*scale), rng.uniform(-0.15, 0.15)
     A = s * np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]]) @ np.array([[1, sh], [0, 1]])
     offset, half = rng.uniform(-shift, shift, 2), min(W, H) * ss / 2
@@ -69,11 +66,30 @@ def draw_sketch(glyph:list, # strokes from `make_glyph`
     ink = tuple(colour) if colour is not None else (int(rng.integers(0, 70)),) * 3
     strokes = list(glyph)
     if rng.random() < p_scribble: strokes.append((rng.uniform(-1, 1, (rng.integers(2, 4), 2)), False))
+    lines = []
     for ctrl, smooth in strokes:
         c = ctrl + rng.normal(0, jitter, ctrl.shape)
         pts = (_bezier(c) if smooth else _polyline(c)) @ A.T + offset
-        pen.line([(W * ss / 2 + half * x, H * ss / 2 + half * y) for x, y in pts], fill=ink, width=width, joint='curve')
+        lines.append(np.stack([W * ss / 2 + half * pts[:, 0], H * ss / 2 + half * pts[:, 1]], 1))
+    return dict(size=(W, H), ss=ss, ink=ink, width=width, lines=lines)
+
+def render_sketch(plan:dict, # from `sketch_plan`
+                 ) -> Image.Image:
+    "Draw a plan: no randomness, so the same plan gives the same pixels in any process"
+    (W, H), ss = plan['size'], plan['ss']
+    img = Image.new('RGB', (W * ss, H * ss), 'white')
+    pen = ImageDraw.Draw(img)
+    for pts in plan['lines']: pen.line([(float(x), float(y)) for x, y in pts], fill=plan['ink'], width=plan['width'], joint='curve')
     return img.resize((W, H), Image.LANCZOS)
+
+def draw_sketch(glyph:list, # strokes from `make_glyph`
+                rng:np.random.Generator, # source of randomness
+                size:tuple=(256, 256), # (width, height) of the image
+                colour:tuple|None=None, # ink colour; `None` draws in a random dark gray
+                **kwargs, # jitter, max_rotate, scale, shift, p_scribble, supersample: see `sketch_plan`
+               ) -> Image.Image:
+    "One hand-drawn-looking instance of `glyph` on a white canvas"
+    return render_sketch(sketch_plan(glyph, rng, size, colour, **kwargs))
 
 # %% ../nbs/03_demo.ipynb #bd75fb6a
 def manifest_path(path:str|Path, # the demo's data folder
@@ -96,42 +112,56 @@ def _wnids(rng, n):
     while len(ids) < n: ids.add(f'n{rng.integers(1_000_000, 15_000_000):08d}')
     return sorted(ids)
 
-def _save(img:Image.Image, dest:Path, rng, fmt:str, grayscale:bool, exif_rotate:bool=False):
+def _write(img:Image.Image, dest:Path, fmt:str, grayscale:bool, quality:int|None=None, exif_rotate:bool=False):
     "Write `img` as JPEG or PNG; with `exif_rotate`, store sideways pixels and an EXIF tag that undoes it"
     dest.parent.mkdir(parents=True, exist_ok=True)
     if grayscale: img = img.convert('L')
     if fmt == 'JPEG':
-        kw = dict(quality=int(rng.integers(70, 96)))
+        kw = dict(quality=quality)
         if exif_rotate:
             exif = Image.Exif(); exif[0x0112] = 6  # viewer rotates 90 degrees clockwise
             img, kw['exif'] = img.transpose(Image.Transpose.ROTATE_90), exif
         img.save(dest, 'JPEG', **kw)
     else: img.save(dest, 'PNG')
 
+def _render_job(job):
+    "Render one queued plan and write it (in a worker process)"
+    plan, *args = job
+    _write(render_sketch(plan), *args)
+
 class _Writer:
-    "Bookkeeping while a demo contest is written"
+    "Bookkeeping while a demo contest is written; drawn images wait as plans in `queue` until `flush` renders them on every core"
     def __init__(self, root, rng, classes, size_range):
         self.root, self.rng, self.classes, self.size_range = root, rng, classes, size_range
-        self.train, self.test, self.answers, self.counter = [], [], {}, {}
+        self.train, self.test, self.answers, self.counter, self.queue = [], [], {}, {}, []
     def _name(self, cname, ext):
         k = self.counter[cname] = self.counter.get(cname, 0) + 1
         stem = '스케치' if self.rng.random() < 0.02 else 'sketch'  # real data has non-ASCII names
         return f'{cname}/{stem}_{k}.{ext}'
     def draw(self, glyph):
+        "(plan, grayscale?) of a new instance of `glyph`"
         W, H = (int(v) for v in self.rng.integers(*self.size_range, 2))
         colour = tuple(int(v) for v in self.rng.integers(0, 200, 3)) if self.rng.random() < 0.15 else None
-        return draw_sketch(glyph, self.rng, (W, H), colour), colour is None
+        return sketch_plan(glyph, self.rng, (W, H), colour), colour is None
+    def _out(self, img, dest, fmt, gray, quality=None, exif_rotate=False):
+        "A plan joins the queue; a ready image is written now"
+        if isinstance(img, dict): self.queue.append((img, dest, fmt, gray, quality, exif_rotate))
+        else: _write(img, dest, fmt, gray, quality, exif_rotate)
+    def flush(self, n_workers=None, what=None):
+        "Render and write every queued plan"
+        parallel_map(_render_job, self.queue, n_workers, chunk=8, what=what); self.queue = []
     def add_train(self, img, gray, target, fmt=None):
         fmt = fmt or ('JPEG' if self.rng.random() < 0.7 else 'PNG')
         cname = self.classes[target]
         rel = self._name(cname, 'JPEG' if fmt == 'JPEG' else 'png')
-        _save(img, self.root/'train'/rel, self.rng, fmt, gray, exif_rotate=fmt == 'JPEG' and self.rng.random() < 0.03)
+        exif = fmt == 'JPEG' and self.rng.random() < 0.03
+        self._out(img, self.root/'train'/rel, fmt, gray, int(self.rng.integers(70, 96)) if fmt == 'JPEG' else None, exif)
         self.train.append((cname, rel, target))
         return rel
     def add_test(self, img, gray, target, fmt=None):
         fmt = fmt or ('JPEG' if self.rng.random() < 0.7 else 'PNG')
         rel = f"{len(self.test)}.{'JPEG' if fmt == 'JPEG' else 'png'}"
-        _save(img, self.root/'test'/rel, self.rng, fmt, gray)
+        self._out(img, self.root/'test'/rel, fmt, gray, int(self.rng.integers(70, 96)) if fmt == 'JPEG' else None)
         self.test.append(rel); self.answers[rel] = int(target)
         return rel
     def copy_to_test(self, src_rel, target):
@@ -167,7 +197,7 @@ def _plant_defects(w:_Writer, rng) -> list:
         else: w.test.append(rel)
         out.append(dict(split=split, image_path=rel, kind=kind))
     (root/'train'/c0/'empty_1.JPEG').write_bytes(b''); add(f'{c0}/empty_1.JPEG', 'empty')
-    img, _ = w.draw(make_glyph(rng)); buf = io.BytesIO(); img.save(buf, 'JPEG', quality=90)
+    img = render_sketch(w.draw(make_glyph(rng))[0]); buf = io.BytesIO(); img.save(buf, 'JPEG', quality=90)
     (root/'train'/c0/'truncated_1.JPEG').write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2]); add(f'{c0}/truncated_1.JPEG', 'corrupt')
     (root/'train'/c0/'readme_1.JPEG').write_text('downloaded page: 404 not found'); add(f'{c0}/readme_1.JPEG', 'not_image')
     buf = io.BytesIO(); img.save(buf, 'PNG'); (root/'train'/c0/'png_named_1.JPEG').write_bytes(buf.getvalue())
@@ -175,7 +205,7 @@ def _plant_defects(w:_Writer, rng) -> list:
     add('../../outside.JPEG', 'outside')
     add(f'{c0}/never_copied_1.JPEG', 'missing')
     add(w.train[0][1], 'duplicate_row', w.train[0][0], w.train[0][2])
-    img2, _ = w.draw(make_glyph(rng)); rel = w._name(c1, 'png'); _save(img2, root/'train'/rel, rng, 'PNG', True)
+    img2 = render_sketch(w.draw(make_glyph(rng))[0]); rel = w._name(c1, 'png'); _write(img2, root/'train'/rel, 'PNG', True)
     add(rel, 'label_mismatch', c1, 0)  # class_name of class 1 with the target of class 0
     add('never_copied_0.JPEG', 'missing', split='test')
     return out
@@ -190,6 +220,7 @@ def make_demo_contest(path:str|Path, # folder to create (its manifest goes besid
                       plant:bool=True, # plant duplicates, leaks and mislabeled images
                       size_range:tuple=(160, 400), # image sides are drawn from this range (px)
                       overwrite:bool=False, # replace an existing demo contest at `path`
+                      n_workers:int|None=None, # drawing processes (default: every core; the files are the same for any number)
                      ) -> Path:
     "Draw a sketch contest in the contest layout at `path`, with its manifest beside it"
     path = Path(path)
@@ -198,6 +229,7 @@ def make_demo_contest(path:str|Path, # folder to create (its manifest goes besid
     for k in ('n_classes', 'per_class'):
         if params[k] < 2: raise BoostclfError(f"make_demo_contest: `{k}` must be at least 2, got {params[k]}")
     if n_test < 0: raise BoostclfError(f"make_demo_contest: `n_test` must be 0 or more, got {n_test}")
+    if not (16 <= size_range[0] < size_range[1]): raise BoostclfError(f"make_demo_contest: `size_range` must be (min, max) sides in px with 16 <= min < max, got {tuple(size_range)}")
     if path.exists() and any(path.iterdir()):
         if not overwrite: raise BoostclfError(f"{path} already exists and is not empty; choose another folder or pass overwrite=True")
         if not manifest_path(path).exists():
@@ -215,40 +247,42 @@ def make_demo_contest(path:str|Path, # folder to create (its manifest goes besid
         n = n_classes * per_class
         k = (lambda frac, lo=1: max(lo, round(n * frac))) if plant else (lambda frac, lo=1: 0)
         n_mislabeled = k(0.01, 2)
-        kept = {}  # train image_path -> (PIL image, grayscale?) for the planting below
-        for i in progress_bar(range(n), leave=False):
+        kept = {}  # train image_path -> (plan, grayscale?, target) for the planting below: plans, not pixels, so memory stays small
+        for i in range(n):
             t = i % n_classes
-            img, gray = w.draw(glyphs[t])
-            kept[w.add_train(img, gray, t)] = (img, gray, t)
+            plan, gray = w.draw(glyphs[t])
+            kept[w.add_train(plan, gray, t)] = (plan, gray, t)
         for i in range(n_test):
-            t = int(rng.integers(n_classes)); img, gray = w.draw(glyphs[t]); w.add_test(img, gray, t)
+            t = int(rng.integers(n_classes)); plan, gray = w.draw(glyphs[t]); w.add_test(plan, gray, t)
+        w.flush(n_workers, 'drew demo images')  # every choice is made; render on every core (the copies below read these files)
         sources = iter(rng.permutation(list(kept)))
         groups, mislabeled = [], []
         def group(kinds, *members): groups.append(dict(id=len(groups), kinds=sorted(kinds), members=[list(m) for m in members]))
         for _ in range(k(0.01)):
             s = next(sources); group({'exact'}, ('train', s), ('train', w.copy_train(s, kept[s][2])))
         for _ in range(k(0.01)):
-            s = next(sources); img, gray, t = kept[s]
-            group({'near'}, ('train', s), ('train', w.add_train(_near_copy(img, rng), gray, t, 'JPEG')))
+            s = next(sources); plan, gray, t = kept[s]
+            group({'near'}, ('train', s), ('train', w.add_train(_near_copy(render_sketch(plan), rng), gray, t, 'JPEG')))
         for _ in range(k(1 / 150)):
-            s = next(sources); img, gray, t = kept[s]
-            group({'flip'}, ('train', s), ('train', w.add_train(ImageOps.mirror(img), gray, t)))
+            s = next(sources); plan, gray, t = kept[s]
+            group({'flip'}, ('train', s), ('train', w.add_train(ImageOps.mirror(render_sketch(plan)), gray, t)))
         for _ in range(k(1 / 300)):
             s = next(sources); t = kept[s][2]; other = int((t + 1 + rng.integers(n_classes - 1)) % n_classes)
             group({'exact', 'conflict'}, ('train', s), ('train', w.copy_train(s, other)))
         for j in range(k(0.01)):
-            s = next(sources); img, gray, t = kept[s]
+            s = next(sources); plan, gray, t = kept[s]
             kind = ('exact', 'flip', 'near')[j % 3]
             if kind == 'exact': copy = w.copy_to_test(s, t)
-            else: copy = w.add_test(ImageOps.mirror(img) if kind == 'flip' else _near_copy(img, rng), gray, t)
+            else: copy = w.add_test(ImageOps.mirror(render_sketch(plan)) if kind == 'flip' else _near_copy(render_sketch(plan), rng), gray, t)
             group({kind, 'leak'}, ('train', s), ('test', copy))
         for _ in range(n_mislabeled):
             true = int(rng.integers(n_classes)); given = int((true + 1 + rng.integers(n_classes - 1)) % n_classes)
-            img, gray = w.draw(glyphs[true])
-            rel = w.add_train(img, gray, given)
+            plan, gray = w.draw(glyphs[true])
+            rel = w.add_train(plan, gray, given)
             mislabeled.append(dict(image_path=rel, class_name=classes[given], target=given,
                                    true_class_name=classes[true], true_target=true))
         planted_defects = _plant_defects(w, rng) if defects else []
+        w.flush(n_workers)
         train = pd.DataFrame(w.train, columns=['class_name', 'image_path', 'target'])
         train = train.iloc[rng.permutation(len(train))]
         order_test = rng.permutation(len(w.test))

@@ -6,13 +6,12 @@ Docs: https://boostclf.github.io/boostclf/eda.html.md"""
 
 # %% ../nbs/04_eda.ipynb #2096182b
 from __future__ import annotations
-import os, io, base64, html
-from concurrent.futures import ThreadPoolExecutor
+import os, html
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
-from fastprogress.fastprogress import progress_bar
-from .core import BoostclfError, write_csv, atomic_write
+from .core import BoostclfError, write_csv, atomic_write, parallel_map
+from .figures import fig_png, img_tag, html_table, html_page
 from .images import open_image, load_image, ImageLoadError
 from .data import Contest, load_contest, show_samples
 
@@ -41,8 +40,7 @@ def profile_images(contest:Contest, # a loaded contest (use `strict=False` for d
     "One row per image of both splits with its size, format, colour and ink coverage"
     items = pd.concat([contest.train.assign(split='train'), contest.test.assign(split='test', class_name='', target=-1)], ignore_index=True)
     files = contest.train_files() + contest.test_files()
-    with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
-        rows = list(progress_bar(ex.map(_profile_one, files), total=len(files), leave=False))
+    rows = parallel_map(_profile_one, files, n_workers, what='profiled images')
     prof = pd.concat([items[['split', 'image_path', 'class_name', 'target']], pd.DataFrame(rows, index=items.index)], axis=1)
     return prof.reindex(columns=PROFILE_COLS).astype({'target': int})
 
@@ -83,8 +81,12 @@ def plot_class_counts(prof:pd.DataFrame, # from `profile_images`
     a.axhline(counts.median(), color='k', ls='--', lw=1, label=f'median {counts.median():.0f}')
     a.set_xticks([]); a.set_xlabel(f'{len(counts)} classes, sorted by count'); a.set_ylabel('training images'); a.legend(loc='upper right')
     a.set_title(f'min {counts.min()}  median {counts.median():.0f}  max {counts.max()}  (max/min {counts.max() / max(counts.min(), 1):.1f})', fontsize=10)
-    for i in list(range(min(named, len(counts)))) + list(range(max(named, len(counts) - named), len(counts))):
-        a.annotate(counts.index[i], (i, counts.values[i]), fontsize=7, rotation=90, va='bottom', ha='center')
+    # the extreme classes are named in one box rather than beside their bars: at 500 classes neighbours' labels would stack up
+    k = min(named, len(counts) // 2)
+    if k:
+        name = lambda i: f'{counts.index[i]} ({counts.values[i]})'
+        a.text(0.01, 0.03, 'commonest: ' + ', '.join(name(i) for i in range(k)) + '\nrarest: ' + ', '.join(name(i) for i in range(len(counts) - k, len(counts))),
+               transform=a.transAxes, fontsize=7, va='bottom', ha='left', bbox=dict(boxstyle='round', fc='white', ec='0.8', alpha=0.9))
     b.hist(counts.values, bins=min(30, max(5, len(counts) // 3)), color='tab:blue'); b.set_xlabel('images per class'); b.set_ylabel('classes')
     fig.tight_layout()
     return fig
@@ -146,14 +148,6 @@ def class_browser(contest:Contest, # a loaded contest
     return box
 
 # %% ../nbs/04_eda.ipynb #34fd1ef7
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
-    return buf.getvalue()
-
-def _table(df:pd.DataFrame, max_rows:int=30) -> str:
-    return df.head(max_rows).to_html(index=False, float_format=lambda v: f'{v:.3g}', na_rep='', border=0, classes='t', escape=True)
-
 def eda_report(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently, every image decoded)
                out:str|Path, # folder for the CSVs, PNGs and `eda.html`
                per_class:int=6, # sample images per class in the grid
@@ -171,27 +165,22 @@ def eda_report(contest:Contest|str|Path, # a loaded contest, or its data folder 
     for k, v in tables.items(): write_csv(v, out/f'{k}.csv')
     figs = dict(class_counts=plot_class_counts(prof), sizes=plot_sizes(prof), color_and_ink=plot_color_and_ink(prof),
                 samples=show_samples(contest, per_class=per_class, max_classes=max_grid_classes))
-    pngs = {k: _png(f) for k, f in figs.items()}
+    pngs = {k: fig_png(f) for k, f in figs.items()}
     for k, b in pngs.items():
         with atomic_write(out/f'{k}.png', 'wb') as f: f.write(b)
-    img = lambda k: f'<img alt="{k}" src="data:image/png;base64,{base64.b64encode(pngs[k]).decode()}">'
+    img = lambda k: img_tag(pngs[k], k)
     cs = tables['classes']; tr = cs[cs.split == 'train'].sort_values('count')
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>EDA: {html.escape(contest.path.name)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}}
-img{{max-width:100%}} table.t{{border-collapse:collapse;font-size:13px}} .t td,.t th{{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}}
-h2{{margin-top:1.6em}}</style></head><body>
-<h1>Exploring {html.escape(str(contest.path))}</h1>
+    page = html_page(f'EDA: {contest.path.name}', f"""<h1>Exploring {html.escape(str(contest.path))}</h1>
 <p>{len(contest.train)} training images in {contest.n_classes} classes, {len(contest.test)} test images ({contest.layout} layout).</p>
 <h2>Problems</h2>
 <p>{len(problems)} problem(s) found while loading (rows with errors are left out below), {len(bad)} file(s) unreadable while profiling.</p>
-{_table(problems[['severity', 'check', 'split', 'row', 'image_path', 'message']], 100) if len(problems) else ''}
-{_table(bad, 100) if len(bad) else ''}
-<h2>Splits</h2>{_table(tables['splits'])}
+{html_table(problems[['severity', 'check', 'split', 'row', 'image_path', 'message']], 100) if len(problems) else ''}
+{html_table(bad, 100) if len(bad) else ''}
+<h2>Splits</h2>{html_table(tables['splits'])}
 <h2>Classes</h2>{img('class_counts')}
-<p>Rarest classes:</p>{_table(tr.head(10))}<p>Commonest classes:</p>{_table(tr.tail(10).iloc[::-1])}
+<p>Rarest classes:</p>{html_table(tr.head(10))}<p>Commonest classes:</p>{html_table(tr.tail(10).iloc[::-1])}
 <h2>Sizes and aspect ratios</h2>{img('sizes')}
 <h2>Colour, formats and ink</h2>{img('color_and_ink')}
-<h2>Samples</h2>{img('samples')}
-</body></html>"""
+<h2>Samples</h2>{img('samples')}""")
     with atomic_write(out/'eda.html') as f: f.write(page)
     return out/'eda.html'

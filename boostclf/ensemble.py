@@ -10,20 +10,18 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv
 from .runs import Probs, load_probs, save_probs, check_compatible
+from .choices import BLEND_METHODS, PROB_BLENDS, WEIGHT_FITS
 
 # %% auto #0
-__all__ = ['METHODS', 'PROB_METHODS', 'blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks']
+__all__ = ['blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks']
 
 # %% ../nbs/10_ensemble.ipynb #bf8f3220
-METHODS = ('mean', 'weighted', 'geometric', 'rank', 'vote')
-PROB_METHODS = ('mean', 'weighted', 'geometric') # blends whose output is a probability (log-loss means something)
-
 def blend(probs:list, # (N, C) arrays, one per member
           method:str='mean', # mean, weighted, geometric, rank or vote
           weights=None, # one weight per member (default: equal)
          ) -> np.ndarray:
     "Blend members' probabilities into one (N, C) matrix whose rows sum to 1"
-    if method not in METHODS: raise BoostclfError(f"ensemble method {method!r} is not one of {', '.join(METHODS)}")
+    if method not in BLEND_METHODS: raise BoostclfError(f"ensemble method {method!r} is not one of {', '.join(BLEND_METHODS)}")
     P = np.stack([np.asarray(p, np.float64) for p in probs])
     w = np.ones(len(P)) if weights is None else np.asarray(weights, np.float64)
     if len(w) != len(P) or (w < 0).any() or w.sum() <= 0: raise BoostclfError(f"ensemble weights {list(w)}: need {len(P)} non-negative weights, not all zero")
@@ -45,13 +43,14 @@ def _logloss(P, y):
 
 def fit_weights(probs:list, # (N, C) out-of-fold arrays, one per member
                 y:np.ndarray, # column index of each row's true class
-                how:str='logloss', # 'logloss' (scipy) or 'hillclimb' (accuracy)
+                how:str='logloss', # one of `WEIGHT_FITS`: 'logloss' (scipy) or 'hillclimb' (accuracy)
                 method:str='weighted', # the blend the weights are for
                 steps:int=30, # hill-climbing steps
                ) -> np.ndarray:
     "Member weights (summing to 1) fitted on `probs`"
     m = len(probs)
-    if how == 'logloss' and method not in PROB_METHODS:
+    if how not in WEIGHT_FITS: raise BoostclfError(f"weight fit {how!r} is not one of {', '.join(WEIGHT_FITS)}")
+    if how == 'logloss' and method not in PROB_BLENDS:
         raise BoostclfError(f"the {method} blend gives scores, not probabilities: fit its weights with hillclimb (accuracy), not logloss")
     if how == 'logloss':
         from scipy.optimize import minimize

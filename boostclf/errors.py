@@ -6,15 +6,17 @@ Docs: https://boostclf.github.io/boostclf/errors.html.md"""
 
 # %% ../nbs/12_errors.ipynb #ed64cee4
 from __future__ import annotations
-import base64, html, io, json
+import html, json
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, write_json, atomic_write, optional_import
+from .figures import fig_png, img_tag, html_table, html_page, data_uri, array_png
 from .runs import Probs, Run, as_run, load_probs, oof_truth
+from .choices import NOISE_METHODS
 
 # %% auto #0
-__all__ = ['PAGE_CSS', 'class_accuracy', 'confused_pairs', 'top_confusion', 'plot_confusion', 'top_losses', 'calibration',
-           'plot_reliability', 'noise_suspects', 'recall_at_k', 'error_table', 'analyse_errors']
+__all__ = ['class_accuracy', 'confused_pairs', 'top_confusion', 'plot_confusion', 'top_losses', 'calibration', 'plot_reliability',
+           'noise_suspects', 'recall_at_k', 'error_table', 'analyse_errors']
 
 # %% ../nbs/12_errors.ipynb #0e6b8919
 def _cols(p:Probs, true) -> np.ndarray:
@@ -147,7 +149,7 @@ def noise_suspects(p:Probs, # out-of-fold probabilities (in-fold ones hide label
                    method:str='auto', # 'auto' (cleanlab if installed), 'cleanlab' or 'builtin'
                   ) -> pd.DataFrame:
     "Every row with `suspect`, `suspect_rank` (1 = most suspicious), the class the models prefer and `label_quality`; suspects first"
-    if method not in ('auto', 'cleanlab', 'builtin'): raise BoostclfError(f"method {method!r} is not one of auto, cleanlab, builtin")
+    if method not in NOISE_METHODS: raise BoostclfError(f"noise method {method!r} is not one of {', '.join(NOISE_METHODS)}")
     y = _cols(p, true); P = p.probs.astype(np.float64)
     used = method
     if method == 'auto':
@@ -211,33 +213,20 @@ def error_table(p:Probs, # out-of-fold probabilities
     return df.sort_values(['correct', 'loss'], ascending=[True, False]).reset_index(drop=True)
 
 # %% ../nbs/12_errors.ipynb #dbba0e56
-def _b64(png:bytes) -> str: return 'data:image/png;base64,' + base64.b64encode(png).decode()
-
-def _arr_png(a:np.ndarray, side:int=128) -> bytes:
-    from PIL import Image
-    im = Image.fromarray(a); im.thumbnail((side, side))
-    buf = io.BytesIO(); im.save(buf, 'PNG', optimize=True); return buf.getvalue()
-
 def _gallery(rows:pd.DataFrame, cams:pd.DataFrame|None, thumbs:dict) -> str:
     cam_of = {} if cams is None else dict(zip(cams.image_path, zip(cams.image, cams.cam)))
     from boostclf.cam import overlay
     cards = []
     for r in rows.itertuples():
-        pics = f'<img alt="image {html.escape(r.image_path)}" src="{_b64(thumbs[r.image_path])}">'
+        pics = f'<img alt="image {html.escape(r.image_path)}" src="{data_uri(thumbs[r.image_path])}">'
         if r.image_path in cam_of:
             im, c = cam_of[r.image_path]
-            pics += f'<img alt="Grad-CAM {html.escape(r.image_path)}" src="{_b64(_arr_png(overlay(im, c)))}">'
+            pics += f'<img alt="Grad-CAM {html.escape(r.image_path)}" src="{data_uri(array_png(overlay(im, c), 128))}">'
         flags = ' '.join(x for x in [f'suspect #{r.suspect_rank}' if r.suspect else '', f'dup group {r.dup_group} ({r.dup_kinds})' if not pd.isna(r.dup_group) else ''] if x)
         cards.append(f'<div class="card"><div class="pics">{pics}</div><div class="cap"><b>{html.escape(str(r.image_path))}</b><br>'
                      f'true <b>{html.escape(str(r.true_name))}</b> · pred <span class="{"ok" if r.correct else "bad"}">{html.escape(str(r.pred_name))}</span> {r.prob_pred:.2f}'
                      f'<br>loss {r.loss:.2f}{" · " + html.escape(flags) if flags else ""}<br><small>{html.escape(r.top5)}</small></div></div>')
     return '<div class="grid">' + '\n'.join(cards) + '</div>'
-
-PAGE_CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
-img{max-width:100%} table.t{border-collapse:collapse;font-size:13px} .t td,.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}
-h2{margin-top:1.6em} .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:10px}
-.card{border:1px solid #ddd;border-radius:6px;padding:6px;font-size:12px} .pics{display:flex;gap:4px} .pics img{width:128px;height:128px;object-fit:contain;background:#fafafa}
-.ok{color:#1a7f37} .bad{color:#b42318;font-weight:600} .figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}"""
 
 def analyse_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
                    out:str|Path|None=None, # folder for the outputs (default: `RUN/errors`)
@@ -250,7 +239,6 @@ def analyse_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
                    data:str|Path|None=None, # the contest's data folder, if not where the run's config says
                   ) -> dict:
     "Write errors.csv, per-class, pair and calibration tables, figures, summary.json and a self-contained errors.html; return their paths"
-    from boostclf.eda import _png, _table
     from boostclf.images import load_image
     run = as_run(run, data); out = Path(out) if out else run/'errors'
     p, true = oof_truth(run)
@@ -261,7 +249,7 @@ def analyse_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     tab, ece = calibration(p, true)
     cm = top_confusion(p, true, n_confusion)
     figs = {'confusion': plot_confusion(cm), 'reliability': plot_reliability(tab, ece), 'class_recall': _plot_recall(per_class)}
-    pngs = {k: _png(f) for k, f in figs.items()}
+    pngs = {k: fig_png(f) for k, f in figs.items()}
     paths = {}
     for k, b in pngs.items():
         with atomic_write(out/f'{k}.png', 'wb') as f: f.write(b)
@@ -276,23 +264,21 @@ def analyse_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
         cams = cam_images(run, list(show.image_path), method=cam_method, device=device)
     contest = run.contest()
     files = dict(zip(contest.train.image_path, contest.train_files()))
-    thumbs = {ip: _arr_png(np.asarray(load_image(files[ip], 128))) for ip in show.image_path}
+    thumbs = {ip: array_png(np.asarray(load_image(files[ip], 128)), 128) for ip in show.image_path}
     acc = float(errs.correct.mean())
     summary = dict(run=str(run), n=len(errs), accuracy=acc, errors=int((~errs.correct).sum()), ece=ece, suspects=int(errs.suspect.sum()),
                    suspect_method=errs.attrs.get('suspect_method'), in_duplicate_groups=int(errs.dup_group.notna().sum()),
                    top_pairs=pairs.head(5)[['true_name', 'pred_name', 'count']].to_dict('records'), cam_method=cam_method)
     paths['summary'] = write_json(summary, out/'summary.json')
-    img = lambda k: f'<img alt="{k}" src="{_b64(pngs[k])}">'
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Errors: {html.escape(run.name)}</title><style>{PAGE_CSS}</style></head><body>
-<h1>Error analysis of {html.escape(str(run))}</h1>
+    img = lambda k: img_tag(pngs[k], k)
+    page = html_page(f'Errors: {run.name}', f"""<h1>Error analysis of {html.escape(str(run))}</h1>
 <p>{len(errs)} out-of-fold images, accuracy {acc:.3f}, {summary['errors']} errors, ECE {ece:.3f}; {summary['suspects']} label-noise suspect(s) ({summary['suspect_method']});
 {summary['in_duplicate_groups']} image(s) in duplicate groups.</p>
 <h2>Where the errors are</h2><div class="figs">{img('confusion')}{img('reliability')}{img('class_recall')}</div>
-<h2>Confused pairs</h2>{_table(pairs[['true_name', 'pred_name', 'count', 'rate', 'reverse', 'mean_prob']], 20)}
-<h2>Hardest classes</h2>{_table(per_class[['class_name', 'n', 'recall', 'precision', 'f1', 'confused_with', 'confused_n']], 20)}
+<h2>Confused pairs</h2>{html_table(pairs[['true_name', 'pred_name', 'count', 'rate', 'reverse', 'mean_prob']], 20)}
+<h2>Hardest classes</h2>{html_table(per_class[['class_name', 'n', 'recall', 'precision', 'f1', 'confused_with', 'confused_n']], 20)}
 <h2>Most confident errors</h2>{_gallery(worst, cams, thumbs)}
-<h2>Label-noise suspects</h2><p>Images whose label the out-of-fold models doubt most; check them by eye before relabelling or dropping.</p>{_gallery(sus, cams, thumbs)}
-</body></html>"""
+<h2>Label-noise suspects</h2><p>Images whose label the out-of-fold models doubt most; check them by eye before relabelling or dropping.</p>{_gallery(sus, cams, thumbs)}""")
     with atomic_write(out/'errors.html') as f: f.write(page)
     paths['html'] = out/'errors.html'
     return paths

@@ -11,17 +11,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from .core import BoostclfError
+from .choices import RESIZE_METHODS
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'RESIZE_METHODS', 'ImageLoadError', 'open_image', 'to_rgb', 'load_image', 'fit_image',
-           'check_image']
+__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'ImageLoadError', 'open_image', 'to_rgb', 'load_image', 'fit_image', 'check_image']
 
 # %% ../nbs/01_images.ipynb #5ec6ccbb
 class ImageLoadError(BoostclfError):
     "An image file that cannot be used; the message names the file, the problem and the fix"
     def __init__(self, path, kind, msg):
-        self.path, self.kind = Path(path), kind
+        self.path, self.kind, self.msg = Path(path), kind, msg
         super().__init__(f"{path}: {msg}")
+    def __reduce__(self): return ImageLoadError, (self.path, self.kind, self.msg)  # crosses process boundaries whole
 
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}
 MAX_PIXELS = 64_000_000  # about 8000 x 8000
@@ -76,6 +77,7 @@ def load_image(path:str|Path, # image file
                bg:tuple=(255, 255, 255), # background for transparent pixels
                max_pixels:int=MAX_PIXELS, # decompression-bomb guard, see `open_image`
                gray:bool=False, # return 8-bit grayscale ('L') instead of RGB
+               keep_gray:bool=False, # return an opaque grayscale image as 'L' rather than an RGB copy (cheaper to resize)
               ) -> Image.Image:
     "Decode `path` to an upright 8-bit RGB (or grayscale) image, or raise `ImageLoadError` naming the file and the fix"
     with open_image(path, max_pixels) as im:
@@ -85,7 +87,7 @@ def load_image(path:str|Path, # image file
             if size and im.format == 'JPEG': im.draft('L' if gray else 'RGB', (size, size))
             im.load()
             up = ImageOps.exif_transpose(im)
-            if gray and up.mode == 'L' and 'transparency' not in up.info: out = up
+            if (gray or keep_gray) and up.mode == 'L' and 'transparency' not in up.info: out = up
             else: out = to_rgb(up, bg)
             if gray and out.mode != 'L': out = out.convert('L')
             return out.copy() if out is im else out
@@ -93,9 +95,7 @@ def load_image(path:str|Path, # image file
             raise ImageLoadError(path, 'corrupt', f"truncated or corrupt image data ({e}); copy it again from the source, or drop it") from None
 
 # %% ../nbs/01_images.ipynb #ea287753
-RESIZE_METHODS = ('pad', 'squish', 'crop')
-
-def fit_image(im:Image.Image, # RGB image
+def fit_image(im:Image.Image, # RGB (or 'L') image
               size:int, # side of the square result
               method:str='pad', # one of `RESIZE_METHODS`
               bg:tuple=(255, 255, 255), # padding colour for `pad`
@@ -110,7 +110,7 @@ def fit_image(im:Image.Image, # RGB image
         return im.resize((size, size), resample, box=(l, t, l + s, t + s), reducing_gap=2.0)
     s = max(w, h)
     nw, nh = max(1, round(w * size / s)), max(1, round(h * size / s))
-    out = Image.new('RGB', (size, size), tuple(bg))
+    out = Image.new(im.mode, (size, size), tuple(bg) if im.mode == 'RGB' else bg[0])
     out.paste(im.resize((nw, nh), resample, reducing_gap=2.0), ((size - nw) // 2, (size - nh) // 2))
     return out
 

@@ -9,20 +9,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from fastprogress.fastprogress import progress_bar
-from .core import BoostclfError, write_csv, in_test
+from .core import BoostclfError, write_csv, in_test, progress
 from .config import load_config
 from .data import load_contest, Contest
 from .loaders import image_cache, model_stats, batch_augs
 from .models import fixed_input_size
 from .runs import Probs, Run, as_run, WEIGHTS_FILE, save_probs, load_probs, data_checksum, folds_checksum
+from .choices import TTA_MODES
 
 # %% auto #0
-__all__ = ['TTA_MODES', 'predict', 'write_submission', 'check_submission']
+__all__ = ['predict', 'write_submission', 'check_submission']
 
 # %% ../nbs/09_inference.ipynb #e30207d8
-TTA_MODES = ('none', 'hflip', 'multiscale', 'aug')
-
 def _batches(arr:np.ndarray, bs:int, device):
     "Batches of the cached images as floats in [0, 1] (augmentation works on these; normalisation comes last)"
     for i in range(0, len(arr), bs):
@@ -63,7 +61,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     total = np.zeros((len(contest.test), contest.n_classes), np.float64)
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
-        for k in progress_bar(folds, leave=False):
+        for k in progress(folds, what='predicted folds'):
             model = run.model(k, device)
             def prob(x): return model((x - m_) / s_).float().softmax(1)
             for s, arr in arrs.items():

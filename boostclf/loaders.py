@@ -6,21 +6,20 @@ Docs: https://boostclf.github.io/boostclf/loaders.html.md"""
 
 # %% ../nbs/03a_loaders.ipynb #c5fe7dd4
 from __future__ import annotations
-import os, hashlib, json
-from concurrent.futures import ThreadPoolExecutor
+import os, time, hashlib, json
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from fastprogress.fastprogress import progress_bar
 from fastai.vision.all import (Transform, TensorImage, Categorize, Datasets, IntToFloatTensor, Normalize,
                                aug_transforms, DataLoaders)
-from .core import BoostclfError, atomic_path, in_test
-from .images import load_image, fit_image, RESIZE_METHODS, ImageLoadError
+from .core import BoostclfError, atomic_path, in_test, parallel_map, log_line
+from .images import load_image, fit_image, ImageLoadError
+from .choices import RESIZE_METHODS, INTERPOLATIONS, AUG_PRESETS
 from .data import Contest
 
 # %% auto #0
-__all__ = ['IMAGENET_STATS', 'INTERPOLATIONS', 'AUG_PRESETS', 'model_stats', 'default_cache_dir', 'cache_key', 'cache_limit',
-           'list_cache', 'evict_cache', 'clear_cache', 'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage',
-           'DecodedImage', 'RowLabel', 'loader_settings', 'contest_dls']
+__all__ = ['IMAGENET_STATS', 'model_stats', 'default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache',
+           'clear_cache', 'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel',
+           'loader_settings', 'contest_dls']
 
 # %% ../nbs/03a_loaders.ipynb #6f7cd53c
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
@@ -98,11 +97,14 @@ def clear_cache(cache_dir:str|Path|None=None, # the cache folder
     return freed
 
 # %% ../nbs/03a_loaders.ipynb #9f568c93
-INTERPOLATIONS = dict(bilinear='BILINEAR', bicubic='BICUBIC', nearest='NEAREST', lanczos='LANCZOS')
+_PIL_FILTERS = dict(bilinear='BILINEAR', bicubic='BICUBIC', nearest='NEAREST', lanczos='LANCZOS') # Pillow's names for `INTERPOLATIONS`
 
 def _decode(f, size, method, bg, interpolation='bilinear'):
     from PIL import Image
-    return np.asarray(fit_image(load_image(f, size, bg), size, method, bg, getattr(Image.Resampling, INTERPOLATIONS[interpolation])))
+    # a grayscale sketch is resized as one channel and made RGB afterwards: the same pixels as resizing three equal channels, a third of the work
+    im = load_image(f, size, bg, keep_gray=len(set(bg)) == 1)
+    out = fit_image(im, size, method, bg, getattr(Image.Resampling, _PIL_FILTERS[interpolation]))
+    return np.asarray(out if out.mode == 'RGB' else out.convert('RGB'))
 
 def _decode_or_blank(f, size, method, bg, interpolation, on_error):
     "The decoded square, or None for an unreadable file when `on_error='blank'`"
@@ -111,12 +113,26 @@ def _decode_or_blank(f, size, method, bg, interpolation, on_error):
         if on_error == 'blank': return None
         raise
 
+_CACHE_JOBS = {}  # caches being built: read by the forked workers, which inherit this dict
+
+def _cache_rows(job):
+    "Decode rows `lo:hi` of a cache being built into its file (in a worker process); returns the rows that are blank squares"
+    token, lo, hi = job
+    tmp, files, size, method, bg, interpolation, on_error = _CACHE_JOBS[token]
+    arr, blank = np.load(tmp, mmap_mode='r+'), []
+    for i in range(lo, hi):
+        a = _decode_or_blank(files[i], size, method, bg, interpolation, on_error)
+        if a is None: blank.append(i); a = np.full((size, size, 3), bg, np.uint8)
+        arr[i] = a
+    arr.flush()
+    return blank
+
 def image_cache(files:list, # image files, in order
                 size:int=128, # side of the cached squares (px)
                 method:str='pad', # one of `RESIZE_METHODS`
                 cache_dir:str|Path|None=None, # where caches live (default: `default_cache_dir()`)
                 bg:tuple=(255, 255, 255), # padding and transparency background
-                n_workers:int|None=None, # decoding threads
+                n_workers:int|None=None, # decoding processes (default: every core)
                 interpolation:str='bilinear', # resampling filter: bilinear, bicubic, nearest or lanczos (the pretrained config's)
                 on_error:str='raise', # an unreadable file: 'raise', or 'blank' (a white square, listed in a warning: damaged test images keep their rows)
                ) -> np.ndarray:
@@ -129,17 +145,17 @@ def image_cache(files:list, # image files, in order
     dest = Path(cache_dir or default_cache_dir())/f"{cache_key(files, size, method, interpolation)}-{size}{method}.npy"
     if not dest.exists():
         with atomic_path(dest) as tmp:
-            arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3))
-            with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
-                done = ex.map(lambda f: _decode_or_blank(f, size, method, bg, interpolation, on_error), files)
-                blank = []
-                for i, a in enumerate(progress_bar(done, total=len(files), leave=False)):
-                    if a is None: blank.append(files[i]); a = np.full((size, size, 3), bg, np.uint8)
-                    arr[i] = a
+            t0 = time.time()
+            np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3)).flush()
+            # worker processes decode straight into the file: nothing but row numbers crosses between processes
+            token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, size, method, tuple(bg), interpolation, on_error)
+            try: blank = [files[i] for b in parallel_map(_cache_rows, [(token, lo, min(lo + 8, len(files))) for lo in range(0, len(files), 8)],
+                                                        n_workers, chunk=1) for i in b]
+            finally: del _CACHE_JOBS[token]
+            if time.time() - t0 >= 1: log_line(f"image cache: {len(files)} images decoded at {size} px ({method}) in {time.time() - t0:.1f}s")
             if blank:
                 import warnings
                 warnings.warn(f"{len(blank)} image(s) could not be read and are blank squares in the cache, e.g. {[str(f) for f in blank[:3]]}", stacklevel=2)
-            arr.flush(); del arr
         evict_cache(keep=dest, cache_dir=dest.parent)
     else: os.utime(dest)  # last used: what the size cap evicts by
     return np.load(dest, mmap_mode='r')
@@ -159,8 +175,6 @@ class LinearLighting(Transform):
         return ((x - 0.5) * c + 0.5 + b).clamp_(0, 1)
 
 # %% ../nbs/03a_loaders.ipynb #185e6f88
-AUG_PRESETS = ('sketch', 'sketch+warp', 'flip', 'none')
-
 def batch_augs(preset:str='sketch', # one of `AUG_PRESETS`
               ) -> list:
     "fastai batch transforms for a preset"

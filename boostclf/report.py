@@ -6,16 +6,17 @@ Docs: https://boostclf.github.io/boostclf/report.html.md"""
 
 # %% ../nbs/13_report.ipynb #9d4dc359
 from __future__ import annotations
-import base64, html, json, datetime, os
+import html, json, datetime, os
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, atomic_write
+from .figures import fig_png, img_tag, html_table, html_page
 from .config import load_config, save_config
 from .data import load_contest
 from .runs import Run, as_run
 
 # %% auto #0
-__all__ = ['REPORT_CSS', 'config_table', 'plot_curves', 'fold_scores', 'build_report', 'check_in_browser']
+__all__ = ['config_table', 'plot_curves', 'fold_scores', 'build_report']
 
 # %% ../nbs/13_report.ipynb #dcdcef6f
 def _flat(d:dict, pre:str='') -> dict:
@@ -75,28 +76,11 @@ def fold_scores(runs:list, # run folders
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/13_report.ipynb #f91e8b2d
-def _b64png(b:bytes) -> str: return 'data:image/png;base64,' + base64.b64encode(b).decode()
-
-def _figpng(fig) -> bytes:
-    from boostclf.eda import _png
-    return _png(fig)
-
-def _img(b:bytes, alt:str, cls:str='') -> str: return f'<img class="{cls}" alt="{html.escape(alt)}" src="{_b64png(b)}">'
-
-def _tbl(df:pd.DataFrame, n:int=30) -> str:
-    from boostclf.eda import _table
-    return _table(df, n)
-
 def _find(runs, name):
     for r in runs:
         for c in (Path(r)/name, Path(r).parent/name):
             if c.exists(): return c
     return None
-
-REPORT_CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}
-img{max-width:100%} table.t{border-collapse:collapse;font-size:13px} .t td,.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}
-h2{margin-top:2em;border-bottom:2px solid #eee} .note{color:#777;font-style:italic} .figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
-nav a{margin-right:1em} .ok{color:#1a7f37;font-weight:600} .bad{color:#b42318;font-weight:600} .cam{max-width:100%}"""
 
 def build_report(runs:list, # run folders (or `Run`s), the first is the main one
                  out:str|Path='report.html', # the HTML file to write
@@ -127,8 +111,8 @@ def build_report(runs:list, # run folders (or `Run`s), the first is the main one
     eda = Path(eda) if eda else _find(runs, 'eda')
     body = f"<p>{len(contest.train)} training images in {contest.n_classes} classes, {len(contest.test)} test images, at {html.escape(str(contest.path))}.</p>"
     if eda and (eda/'class_counts.png').is_file():
-        body += '<div class="figs">' + ''.join(_img((eda/f'{k}.png').read_bytes(), k) for k in ('class_counts', 'sizes', 'color_and_ink') if (eda/f'{k}.png').is_file()) + '</div>'
-        if (eda/'samples.png').is_file(): body += _img((eda/'samples.png').read_bytes(), 'samples')
+        body += '<div class="figs">' + ''.join(img_tag((eda/f'{k}.png').read_bytes(), k) for k in ('class_counts', 'sizes', 'color_and_ink') if (eda/f'{k}.png').is_file()) + '</div>'
+        if (eda/'samples.png').is_file(): body += img_tag((eda/'samples.png').read_bytes(), 'samples')
     else: body += missing('EDA folder', 'run boostclf-eda DATA --out RUN/eda')
     section('data', 'The data', body)
 
@@ -138,23 +122,23 @@ def build_report(runs:list, # run folders (or `Run`s), the first is the main one
         d = pd.read_csv(dups, dtype={'image_path': str})
         g = d.drop_duplicates('group_id')
         kinds = pd.Series([k for ks in g.kinds.fillna('') for k in str(ks).split(';') if k]).value_counts().rename_axis('kind').reset_index(name='groups')
-        body = f"<p>{d.group_id.nunique()} duplicate group(s) holding {len(d)} image(s); folds keep each group whole{' (this run grouped by them)' if cfg.cv.groups else ''}.</p>" + _tbl(kinds)
+        body = f"<p>{d.group_id.nunique()} duplicate group(s) holding {len(d)} image(s); folds keep each group whole{' (this run grouped by them)' if cfg.cv.groups else ''}.</p>" + html_table(kinds)
         sizes = d.groupby('group_id').size().value_counts().sort_index().rename_axis('images in the group').reset_index(name='groups')
-        body += '<p>Group sizes (a large group is worth a look: every member is a direct copy of every other):</p>' + _tbl(sizes)
+        body += '<p>Group sizes (a large group is worth a look: every member is a direct copy of every other):</p>' + html_table(sizes)
         try:
             from boostclf.dedup import show_duplicates
-            body += _img(_figpng(show_duplicates(d, load_contest(main.data_path, images='none', strict=False), max_groups=6)), 'duplicate groups')
+            body += img_tag(fig_png(show_duplicates(d, load_contest(main.data_path, images='none', strict=False), max_groups=6)), 'duplicate groups')
         except BoostclfError as e: body += f'<p class="note">{html.escape(str(e))}</p>'
     else: body = missing('duplicate report', 'run boostclf-dedup DATA --out RUN/duplicates.csv')
     section('duplicates', 'Duplicates and leaks', body)
 
     # experiments
-    section('configs', 'Experiments', f"<p>{len(runs)} run(s). Keys that differ come first.</p>" + _tbl(config_table(runs), 200))
-    section('curves', 'Learning curves', _img(_figpng(plot_curves(runs)), 'learning curves'))
-    try: sc = fold_scores(runs); body = _tbl(sc, 200)
+    section('configs', 'Experiments', f"<p>{len(runs)} run(s). Keys that differ come first.</p>" + html_table(config_table(runs), 200))
+    section('curves', 'Learning curves', img_tag(fig_png(plot_curves(runs)), 'learning curves'))
+    try: sc = fold_scores(runs); body = html_table(sc, 200)
     except BoostclfError as e: body = f'<p class="note">{html.escape(str(e))}</p>'
     section('scores', 'Fold scores', body)
-    if ensemble and Path(ensemble).is_file(): section('ensemble', 'Ensemble', '<p>Members and the blend, each scored on held-out folds.</p>' + _tbl(pd.read_csv(ensemble)))
+    if ensemble and Path(ensemble).is_file(): section('ensemble', 'Ensemble', '<p>Members and the blend, each scored on held-out folds.</p>' + html_table(pd.read_csv(ensemble)))
     else: section('ensemble', 'Ensemble', missing('ensemble table', 'blend runs with boostclf-ensemble and pass its ensemble.csv'))
 
     # errors and CAMs of the main run
@@ -166,19 +150,19 @@ def build_report(runs:list, # run folders (or `Run`s), the first is the main one
         s = json.loads((err_dir/'summary.json').read_text())
         body = (f"<p>Out-of-fold accuracy {s['accuracy']:.3f} on {s['n']} images; {s['errors']} errors; expected calibration error {s['ece']:.3f}; "
                 f"{s['suspects']} label-noise suspect(s) ({s['suspect_method']}). The full gallery is <code>{html.escape(str(err_dir/'errors.html'))}</code>.</p>")
-        body += '<div class="figs">' + ''.join(_img((err_dir/f'{k}.png').read_bytes(), k) for k in ('confusion', 'reliability', 'class_recall') if (err_dir/f'{k}.png').is_file()) + '</div>'
-        if (err_dir/'confused_pairs.csv').is_file(): body += '<h3>Confused pairs</h3>' + _tbl(pd.read_csv(err_dir/'confused_pairs.csv')[['true_name', 'pred_name', 'count', 'rate', 'reverse']], 12)
+        body += '<div class="figs">' + ''.join(img_tag((err_dir/f'{k}.png').read_bytes(), k) for k in ('confusion', 'reliability', 'class_recall') if (err_dir/f'{k}.png').is_file()) + '</div>'
+        if (err_dir/'confused_pairs.csv').is_file(): body += '<h3>Confused pairs</h3>' + html_table(pd.read_csv(err_dir/'confused_pairs.csv')[['true_name', 'pred_name', 'count', 'rate', 'reverse']], 12)
         if (err_dir/'errors.csv').is_file():
             e = pd.read_csv(err_dir/'errors.csv')
-            body += '<h3>Worst errors</h3>' + _tbl(e[~e.correct][['image_path', 'true_name', 'pred_name', 'prob_pred', 'loss', 'suspect', 'dup_group']], 12)
-            body += '<h3>Label-noise suspects</h3>' + _tbl(e[e.suspect].sort_values('suspect_rank')[['image_path', 'true_name', 'suggested_name', 'label_quality', 'suspect_rank']], 12)
+            body += '<h3>Worst errors</h3>' + html_table(e[~e.correct][['image_path', 'true_name', 'pred_name', 'prob_pred', 'loss', 'suspect', 'dup_group']], 12)
+            body += '<h3>Label-noise suspects</h3>' + html_table(e[e.suspect].sort_values('suspect_rank')[['image_path', 'true_name', 'suggested_name', 'label_quality', 'suspect_rank']], 12)
     else: body = missing('error analysis', 'run boostclf-errors RUN')
     section('errors', 'Errors', body)
     if make_missing and not (cam_dir/'cams.csv').is_file() and (main/'oof.npz').is_file():
         from boostclf.cam import save_cams
         save_cams(main, cam_dir, cam_method, n=8, n_classes=2)
     grids = sorted(cam_dir.glob('*.png'), key=lambda f: (not f.name.startswith('errors'), f.name)) if cam_dir.is_dir() else []
-    section('cam', 'Where the models look (Grad-CAM)', ''.join(f'<h3>{html.escape(f.stem.replace("_", " "))}</h3>' + _img(f.read_bytes(), f.stem, 'cam') for f in grids)
+    section('cam', 'Where the models look (Grad-CAM)', ''.join(f'<h3>{html.escape(f.stem.replace("_", " "))}</h3>' + img_tag(f.read_bytes(), f.stem, 'cam') for f in grids)
             if grids else missing('CAM grids', 'run boostclf-cam RUN --out RUN/cams'))
 
     # submission
@@ -187,58 +171,15 @@ def build_report(runs:list, # run folders (or `Run`s), the first is the main one
         probs = check_submission(submission, contest)
         sub = pd.read_csv(submission)
         body = (f'<p class="ok">{html.escape(Path(submission).name)}: {len(sub)} rows, ready to upload.</p>' if not len(probs) else
-                f'<p class="bad">{html.escape(Path(submission).name)}: {len(probs)} problem(s).</p>' + _tbl(probs, 50))
+                f'<p class="bad">{html.escape(Path(submission).name)}: {len(probs)} problem(s).</p>' + html_table(probs, 50))
         dist = sub.target.map(dict(zip(contest.targets, contest.classes))).value_counts().rename_axis('class_name').reset_index(name='predicted')
-        body += '<p>Predicted classes, commonest first (a submission that predicts few classes is a warning):</p>' + _tbl(dist, 10)
+        body += '<p>Predicted classes, commonest first (a submission that predicts few classes is a warning):</p>' + html_table(dist, 10)
     else: body = missing('submission', 'pass the CSV from boostclf-submit or boostclf-ensemble')
     section('submission', 'The submission', body)
     if notes: section('notes', 'What we learned', ''.join(f'<p>{html.escape(p)}</p>' for p in notes.split('\n\n')))
 
     title = title or f"boostclf report: {', '.join(r.name for r in runs)}"
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title><style>{REPORT_CSS}</style></head><body>
-<h1>{html.escape(title)}</h1><p class="note">Made by boostclf on {datetime.date.today().isoformat()}.</p><nav>{''.join(toc)}</nav>
-{chr(10).join(parts)}
-</body></html>"""
+    page = html_page(title, f"""<h1>{html.escape(title)}</h1><p class="note">Made by boostclf on {datetime.date.today().isoformat()}.</p><nav>{''.join(toc)}</nav>
+{chr(10).join(parts)}""")
     with atomic_write(out) as f: f.write(page)
     return out
-
-# %% ../nbs/13_report.ipynb #26deaae4
-def check_in_browser(page:str|Path, # an HTML file
-                     screenshot:str|Path|None=None, # where to save a full-page PNG
-                     chromium:str|None=None, # the browser binary (default: $BOOSTCLF_CHROMIUM, else chromium or google-chrome on the PATH)
-                     timeout_ms:int=60_000, # page-load limit
-                    ) -> dict:
-    "Open `page` in headless Chromium with no network; return console errors, failed requests, and each image's size and blankness"
-    import shutil as _sh
-    pw = __import__('importlib').import_module('boostclf.core').optional_import('playwright.sync_api', 'dev', 'check_in_browser')
-    exe = chromium or os.environ.get('BOOSTCLF_CHROMIUM') or _sh.which('chromium') or _sh.which('chromium-browser') or _sh.which('google-chrome')
-    if not exe: raise BoostclfError("no Chromium found; install it (Debian: apt-get install chromium) or pass chromium=PATH")
-    args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    # Playwright's sync API refuses to run where an asyncio loop is running (Jupyter, IPython): use a thread of its own
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(1) as ex: return ex.submit(_browse, pw, exe, args, page, screenshot, timeout_ms).result()
-
-def _browse(pw, exe, args, page, screenshot, timeout_ms):
-    errors, failed = [], []
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, headless=True, args=args)
-        try:
-            ctx = b.new_context(offline=True, viewport=dict(width=1280, height=900))
-            pg = ctx.new_page()
-            pg.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
-            pg.on('pageerror', lambda e: errors.append(str(e)))
-            pg.on('requestfailed', lambda r: failed.append(r.url[:120]))
-            pg.goto(Path(page).resolve().as_uri(), wait_until='load', timeout=timeout_ms)
-            imgs = pg.evaluate("""() => Array.from(document.images).map(im => {
-                const c = document.createElement('canvas'); const w = Math.min(im.naturalWidth, 256), h = Math.min(im.naturalHeight, 256);
-                let distinct = 0;
-                if (w > 0 && h > 0) { c.width = w; c.height = h; const g = c.getContext('2d'); g.drawImage(im, 0, 0, w, h);
-                  const d = g.getImageData(0, 0, w, h).data; const seen = new Set();
-                  for (let i = 0; i < d.length && seen.size < 3; i += 4 * 7) seen.add(d[i] + ',' + d[i+1] + ',' + d[i+2]); distinct = seen.size; }
-                return {alt: im.alt, complete: im.complete, width: im.naturalWidth, height: im.naturalHeight, colours: distinct}; })""")
-            if screenshot:
-                Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
-                pg.screenshot(path=str(screenshot), full_page=True)
-        finally: b.close()
-    return dict(console_errors=errors, failed_requests=failed, images=pd.DataFrame(imgs))

@@ -12,9 +12,10 @@ import numpy as np, pandas as pd, yaml
 from fastai.callback.core import Callback
 from .core import BoostclfError, optional_import, write_csv, atomic_write
 from .config import load_config, Config
+from .choices import SWEEP_METRICS
 
 # %% auto #0
-__all__ = ['SPACE_TYPES', 'METRICS', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'run_sweep', 'sweep_results',
+__all__ = ['SPACE_TYPES', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'run_sweep', 'sweep_results',
            'wandb_sweep_config']
 
 # %% ../nbs/15_sweep.ipynb #149937d8
@@ -58,7 +59,6 @@ def suggest(trial, # an Optuna trial
     return out
 
 # %% ../nbs/15_sweep.ipynb #5e2b5a9f
-METRICS = {'oof_log_loss': 'minimize', 'oof_accuracy': 'maximize', 'oof_macro_f1': 'maximize'}
 EPOCH_METRICS = {'oof_log_loss': 'valid_loss', 'oof_accuracy': 'accuracy', 'oof_macro_f1': 'f1_score'} # what the Recorder logs per epoch
 
 class PruneCallback(Callback):
@@ -67,7 +67,7 @@ class PruneCallback(Callback):
     def __init__(self,
                  trial, # the Optuna trial to report to
                  epochs:int, # epochs per fold (the step of fold k, epoch e is k * epochs + e)
-                 metric:str='oof_log_loss', # the study's metric, one of `METRICS`: its per-epoch counterpart is reported
+                 metric:str='oof_log_loss', # the study's metric, one of `SWEEP_METRICS`: its per-epoch counterpart is reported
                 ): self.trial, self.epochs, self.epoch_metric = trial, epochs, EPOCH_METRICS[metric]
     def after_epoch(self):
         import optuna
@@ -107,7 +107,7 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
     "Run trials of `config` over `space` until the study has `trials` finished trials; return the Optuna study"
     optuna = optional_import('optuna', 'sweeps', 'boostclf sweeps')
     from boostclf.train import fit_folds
-    if metric not in METRICS: raise BoostclfError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
+    if metric not in SWEEP_METRICS: raise BoostclfError(f"metric {metric!r} is not one of {', '.join(SWEEP_METRICS)}")
     if trials < 1: raise BoostclfError(f"--trials {trials}: give at least 1")
     space = load_space(space); out = Path(out); out.mkdir(parents=True, exist_ok=True)
     base = load_config(config)
@@ -116,7 +116,7 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
     store = _storage(storage, out)
     for attempt in range(4):
         try:
-            study = optuna.create_study(study_name=study_name, storage=store, load_if_exists=True, direction=METRICS[metric],
+            study = optuna.create_study(study_name=study_name, storage=store, load_if_exists=True, direction=SWEEP_METRICS[metric],
                                         sampler=optuna.samplers.TPESampler(seed=seed),
                                         pruner=optuna.pruners.MedianPruner(n_startup_trials=n_warmup, n_warmup_steps=n_warmup))
             break
@@ -142,7 +142,7 @@ def sweep_results(study, # from `run_sweep` (or `optuna.load_study`)
     "Write trials.csv, history.png and importances.png; return the table, best first"
     import matplotlib.pyplot as plt, warnings
     from optuna.visualization import matplotlib as ovm
-    from boostclf.eda import _png
+    from boostclf.figures import save_png
     out = Path(out)
     df = study.trials_dataframe(attrs=('number', 'state', 'value', 'params', 'user_attrs', 'duration'))
     df.columns = [c.replace('params_', '').replace('user_attrs_', '') for c in df.columns]
@@ -158,7 +158,7 @@ def sweep_results(study, # from `run_sweep` (or `optuna.load_study`)
             figs['importances'] = ovm.plot_param_importances(study).figure
     for k, f in figs.items():
         f.set_size_inches(6, 3.5)
-        with atomic_write(out/f'{k}.png', 'wb') as fh: fh.write(_png(f))
+        save_png(f, out/f'{k}.png')
     return df
 
 # %% ../nbs/15_sweep.ipynb #c87aa6e3
@@ -173,5 +173,5 @@ def wandb_sweep_config(space:str|Path|dict, # the search space
         if d['type'] == 'categorical': params[k] = dict(values=d['choices'])
         elif d['type'] == 'float': params[k] = dict(distribution='log_uniform_values' if d['log'] else 'uniform', min=d['low'], max=d['high'])
         else: params[k] = dict(distribution='int_uniform', min=d['low'], max=d['high'])
-    return dict(program=program, method='bayes', metric=dict(name=metric, goal=METRICS.get(metric, 'minimize')), parameters=params,
+    return dict(program=program, method='bayes', metric=dict(name=metric, goal=SWEEP_METRICS.get(metric, 'minimize')), parameters=params,
                 command=['${program}', '${args_no_hyphens}'])

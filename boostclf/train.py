@@ -10,16 +10,18 @@ import json, os, time, math, contextlib, dataclasses
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
-from fastai.learner import Learner
+from fastai.learner import Learner, noop
 from fastai.callback.core import Callback, CancelFitException, TrainEvalCallback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.training import GradientAccumulation, GradientClip
+from fastai.callback.progress import ProgressCallback
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, FocalLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
-from .core import BoostclfError, write_csv, write_json, in_test
+from .core import BoostclfError, write_csv, write_json, in_test, progress_mode
+from .figures import save_png
 from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls
@@ -27,12 +29,12 @@ from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
 from .models import build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
 from .runs import Probs, Run, WEIGHTS_FILE, save_probs, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, is_main, barrier, unwrap, num_distrib, alone, init_distributed
+from .choices import LOSSES
 
 # %% auto #0
-__all__ = ['LOSSES', 'DEMO_CONFIG', 'DEMO_CONFIG_B', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint',
-           'ResumeOptimizer', 'EarlyStop', 'ChannelsLastInputs', 'SplitDecayOptim', 'make_learner', 'group_lrs',
-           'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fit_folds', 'load_probs_checked', 'demo_run',
-           'lr_find']
+__all__ = ['LOSS_FUNCS', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint', 'ResumeOptimizer',
+           'EarlyStop', 'EpochLines', 'ChannelsLastInputs', 'SplitDecayOptim', 'make_learner', 'group_lrs',
+           'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fit_folds', 'load_probs_checked', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #ee290973
 class Autocast(Callback):
@@ -142,8 +144,25 @@ class EarlyStop(EarlyStoppingCallback):
     def after_epoch(self):
         if self.epoch >= self.ckpt.start_epoch: super().after_epoch()
 
+# %% ../nbs/08_train.ipynb #f793c9ba
+class EpochLines(Callback):
+    "One flushed line per epoch (losses, metrics, time) where fastprogress would draw a bar per batch"
+    order = ProgressCallback.order
+    def before_fit(self):
+        if self.learn.logger is noop: return  # `get_preds` and `validate` run as a fit with logging off
+        self.old_logger, self.learn.logger = self.learn.logger, self._line
+        self.names = [n for n in self.recorder.metric_names if n not in ('epoch', 'time')]
+    def _line(self, log):
+        epoch, *vals, took = log
+        if not vals: return  # an epoch skipped on resume: nothing was measured
+        figs = '  '.join(f"{n} {v:.4f}" if isinstance(v, float) else f"{n} {v}" for n, v in zip(self.names, vals))
+        line = f"epoch {epoch + 1}/{self.n_epoch}  {figs}" + (f"  time {took}" if progress_mode() == 'lines' else '')
+        if is_main(): print(line, flush=True)
+    def after_fit(self):  # also reached when another callback cancels the fit before this one began
+        if 'old_logger' in self.__dict__: self.learn.logger = self.__dict__.pop('old_logger')
+
 # %% ../nbs/08_train.ipynb #f1d516e4
-LOSSES = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat)
+LOSS_FUNCS = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat) # one for each of `LOSSES`
 
 class ChannelsLastInputs(Callback):
     "Channels-last memory for the model and every batch (convolutions on GPUs run faster so)"
@@ -185,9 +204,12 @@ def make_learner(cfg:Config, # the experiment
     from fastai.metrics import F1Score
     from functools import partial
     model = build_model(cfg.model, len(dls.vocab), cfg.data.img_size)
-    learn = Learner(dls, model, loss_func=LOSSES[cfg.train.loss](), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
+    learn = Learner(dls, model, loss_func=LOSS_FUNCS[cfg.train.loss](), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
                     splitter=partial(param_groups, per_block=bool(cfg.model.llrd)), metrics=[accuracy, F1Score(average='macro')])
     if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
+    if progress_mode() != 'bars' or not is_main():  # a log file, CI, a pipe, another process: no bars
+        learn.remove_cb(ProgressCallback)
+        if progress_mode() in ('lines', 'epochs') and is_main(): learn.add_cb(EpochLines())
     return learn
 
 def group_lrs(cfg:Config, # the experiment
@@ -402,6 +424,7 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
         d = run.fold_dir(k)
         if resume and (d/'oof.npz').is_file() and (d/WEIGHTS_FILE).is_file(): p = load_probs_checked(d/'oof.npz', dsum, fsum)
         else:
+            if progress_mode() in ('lines', 'epochs') and is_main(): print(f"fold {k}: training on {int((fold_of != k).sum())} images, {len(idx)} held out", flush=True)
             learn = fit_fold(cfg, contest, folds, k, run, resume=resume, device=device, callbacks=callbacks)
             if not is_main(): barrier(); continue  # the main process computes and writes the fold's OOF file
             p = _oof_for(learn, cfg, contest, idx, k, dsum, fsum)
@@ -450,39 +473,6 @@ def load_probs_checked(path, dsum, fsum) -> Probs:
         raise BoostclfError(f"{path} was made from other data or folds than this run; delete it to recompute it")
     return p
 
-# %% ../nbs/08_train.ipynb #21dcf369
-DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=64),
-                   train=dict(epochs=20, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
-# a second, different member for ensembling demos: same data, seed and folds
-DEMO_CONFIG_B = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=56, resize='squish'),
-                     train=dict(epochs=16, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
-
-def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
-             n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
-             variant:str='a', # 'a' (`DEMO_CONFIG`) or 'b' (`DEMO_CONFIG_B`, on the same data and folds)
-            ) -> Run:
-    "A trained run on the demo contest, made once and then reused"
-    import fcntl, hashlib, inspect, boostclf
-    from boostclf.loaders import default_cache_dir
-    from boostclf.demo import make_demo_contest
-    from boostclf import train as _t, loaders as _l, models as _m, runs as _r, data as _d, demo as _dm
-    src = ''.join(inspect.getsource(m) for m in (_t, _l, _m, _r, _d, _dm))
-    if variant not in ('a', 'b'): raise BoostclfError(f"demo_run variant {variant!r} is not one of a, b")
-    conf = DEMO_CONFIG if variant == 'a' else DEMO_CONFIG_B
-    key = hashlib.sha256(json.dumps([DEMO_CONFIG, DEMO_CONFIG_B, n_classes, per_class, n_test, boostclf.__version__]).encode() + src.encode()).hexdigest()[:12]
-    root = Path(root or default_cache_dir()/'demo_run')/key
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root/'.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        run = root/('run' if variant == 'a' else 'run_b')
-        if (run/'summary.json').is_file(): return Run(run)
-        if in_test(): torch.set_num_threads(1)
-        data = root/'data'
-        if not (root/'data.manifest.json').is_file(): make_demo_contest(data, n_classes, per_class, n_test, seed=0, overwrite=True)
-        cfg = load_config({**conf, 'data': {**conf['data'], 'path': str(data)}, 'output': str(run)})
-        import shutil; shutil.rmtree(run, ignore_errors=True)
-        return fit_folds(cfg, device='cpu')
-
 # %% ../nbs/08_train.ipynb #4fa7c653
 def lr_find(cfg:Config|str|Path, # a config or YAML file
             out:str|Path|None=None, # where to save the plot (default: `<output>/lr_find.png`)
@@ -499,6 +489,5 @@ def lr_find(cfg:Config|str|Path, # a config or YAML file
     learn.add_cbs(precision_callbacks(cfg.train.precision, torch.device(learn.dls.device or 'cpu')))
     sug = learn.lr_find(show_plot=True)
     out = Path(out or Path(cfg.output)/'lr_find.png')
-    with atomic_path(out) as tmp: plt.gcf().savefig(tmp, format='png', dpi=90, bbox_inches='tight')
-    plt.close('all')
+    save_png(plt.gcf(), out); plt.close('all')
     return float(sug.valley), out

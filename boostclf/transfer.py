@@ -9,7 +9,6 @@ from __future__ import annotations
 import json, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from fastprogress.fastprogress import progress_bar
 from .config import load_config
 from .data import load_contest
 from .demo import make_demo_contest
@@ -17,7 +16,7 @@ from .loaders import image_cache, default_cache_dir
 from .models import input_config, save_weights
 from .train import fit_folds
 from .inference import predict
-from .core import write_csv
+from .core import write_csv, progress
 
 # %% auto #0
 __all__ = ['ARMS', 'demo_checkpoint', 'transfer_runs', 'demo_transfer']
@@ -53,7 +52,7 @@ def demo_checkpoint(root:str|Path|None=None, # cache folder (default: under `def
         opt = torch.optim.AdamW(model.parameters(), lr=4e-3, weight_decay=0.05)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=steps)
         model.train()
-        for _ in progress_bar(range(epochs), leave=False):
+        for _ in progress(range(epochs), what='pretraining epochs'):
             for idx in torch.randperm(len(y_all)).split(bs):
                 x = x_all[idx].permute(0, 3, 1, 2).float().div(255)
                 flip = torch.rand(len(idx)) < 0.5

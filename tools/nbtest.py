@@ -2,6 +2,12 @@
 
 nbdev-test prints only `Success.`; CI and people want the count. This uses nbdev's own pieces
 (config, `nbglob`, `test_nb`, fastcore's `parallel`), so flags, timeouts and skipped cells behave the same.
+
+The notebooks keep their outputs in git (the docs pages show them). Each run also checks them: a cell
+that shows a figure or a table when it runs here must show the same kind of output in the committed
+notebook, or the notebook fails as stale. `--outputs` runs the notebooks and writes what each cell
+shows back into them (figures, tables, the fit log; progress as epoch lines without timings), which is
+how the committed outputs are made.
 """
 import os, sys, time, tempfile, shutil, json
 from pathlib import Path
@@ -10,12 +16,73 @@ from fastcore.parallel import parallel
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
 from nbdev.test import test_nb, _keep_file
+import nbdev.test
+
+def _kinds(cell) -> set:
+    "What a code cell shows: 'figure' (an image), 'table' (an HTML table), 'text'"
+    ks = set()
+    for o in cell.get('outputs', []):
+        data = o.get('data', {})
+        html = data.get('text/html', '')
+        if any(k.startswith('image/') for k in data): ks.add('figure')
+        elif '<table' in (''.join(html) if isinstance(html, list) else html): ks.add('table')
+        elif o.get('output_type') == 'stream' or 'text/plain' in data: ks.add('text')
+    return ks
+
+def _code_cells(nb) -> dict:
+    return {c['id']: c for c in nb['cells'] if c['cell_type'] == 'code' and c.get('id')}
+
+def stale_outputs(executed:dict, committed:dict) -> list:
+    "Cells that show a figure or table when run but not that kind in the committed notebook"
+    old = _code_cells(committed)
+    out = []
+    for cid, c in _code_cells(executed).items():
+        shown = _kinds(c) & {'figure', 'table'}
+        if shown and not shown <= _kinds(old.get(cid, {})): out.append((cid, sorted(shown), sorted(_kinds(old.get(cid, {})))))
+    return out
+
+def _run(fn, capture:str, progress_mode:str|None=None, **kwargs):
+    "`test_nb` on `fn`, keeping the executed notebook (with its outputs) in `capture` instead of writing over `fn`"
+    if progress_mode: os.environ['BOOSTCLF_PROGRESS'] = progress_mode  # for each notebook: a test may have changed it in this worker
+    from fastcore.nbio import write_nb
+    nbdev.test.write_nb = lambda nb, path: write_nb(nb, Path(capture)/(Path(path).parent.name + '__' + Path(path).name))
+    from functools import partial
+    from execnb.shell import CaptureShell
+    nbdev.test.CaptureShell = partial(CaptureShell, mpl_format='png')  # figures at their own size, not doubled for retina screens
+    return test_nb(fn, save=True, **kwargs)
+
+def _tidy(outputs:list, tmp:Path) -> list:
+    "Outputs as a page should show them: no terminal control codes, no temporary folders, no IPython input names"
+    import re
+    def clean(t):
+        t = ''.join(t) if isinstance(t, list) else t
+        t = re.sub(r'\x1b\[[0-9;]*[A-Za-z]|\r', '', t)
+        t = re.sub(re.escape(str(tmp)) + r'/[^/\s\'"]+', '/tmp/…', t)
+        return re.sub(r'<ipython-input-\d+-[0-9a-f]+>:\d+: ', '', t)
+    out = []
+    for o in outputs:
+        o = dict(o)
+        if o.get('output_type') == 'stream':
+            o['text'] = clean(o['text'])
+            if not o['text'].strip(): continue
+        elif 'text/plain' in o.get('data', {}): o['data'] = {**o['data'], 'text/plain': clean(o['data']['text/plain'])}
+        out.append(o)
+    return out
+
+def write_outputs(nb_file:Path, executed:dict, tmp:Path):
+    "Copy each code cell's outputs from the executed notebook into `nb_file`, cell by cell (by id), tidied"
+    nb = json.loads(nb_file.read_text())
+    ran = _code_cells(executed)
+    for c in nb['cells']:
+        if c['cell_type'] == 'code' and c.get('id') in ran: c['outputs'] = _tidy(ran[c['id']].get('outputs', []), tmp)
+    nb_file.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
 
 @call_parse
 def main(path:str=None, # a notebook or folder (default: the project's nbs/)
          flags:str='', # space-separated flags of cells to run that are normally skipped (e.g. "slow")
          n_workers:int=None, # parallel notebooks (default: the number of CPUs)
          timing:bool=True, # print each notebook's time
+         outputs:bool=False, # write the outputs of the run into the notebooks (then run nbdev-clean and commit them)
         ):
     "Test the notebooks in parallel and print `N passed, M failed`"
     cfg = get_config()
@@ -31,6 +98,8 @@ def main(path:str=None, # a notebook or folder (default: the project's nbs/)
     # training tests write checkpoints, and a shared disk fills up if each run leaves them behind
     tmp = Path(tempfile.mkdtemp(prefix='boostclf-tests-'))
     os.environ['TMPDIR'] = str(tmp); tempfile.tempdir = None
+    capture = tmp/'_executed'; capture.mkdir()
+
     # longest first (times of the last run on this machine), so that no long notebook starts last and runs alone
     times_file = Path(os.environ.get('BOOSTCLF_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'boostclf')/'nbtest_times.json'
     try: last = json.loads(times_file.read_text())
@@ -38,10 +107,23 @@ def main(path:str=None, # a notebook or folder (default: the project's nbs/)
     order = sorted(files, key=lambda f: -last.get(f.name, 0))
     t0 = time.time()
     try:
-        results = parallel(test_nb, order, skip_flags=skip, force_flags=flags.split(), n_workers=n_workers,
+        # the workers find `_run` by module name: running a notebook replaces a process's `__main__` with IPython's
+        import importlib; runner = importlib.import_module(Path(__file__).stem)._run
+        results = parallel(runner, order, capture=str(capture), progress_mode='epochs' if outputs else None, skip_flags=skip, force_flags=flags.split(), n_workers=n_workers,
                            basepath=cfg.config_path, cell_timeout=cfg.cell_timeout or None, progress=False)
+        results = dict(zip(order, results)); results = [results[f] for f in files]
+        stale = {}
+        for i, f in enumerate(files):
+            ex = capture/(f.parent.name + '__' + f.name)
+            if not (results[i][0] and ex.is_file()): continue
+            executed = json.loads(ex.read_text())
+            if outputs: write_outputs(f, executed, tmp)
+            elif (bad := stale_outputs(executed, json.loads(f.read_text()))):
+                stale[f] = bad; results[i] = (False, results[i][1])
     finally: shutil.rmtree(tmp, ignore_errors=True)
-    results = dict(zip(order, results)); results = [results[f] for f in files]
+    for f, bad in stale.items():
+        print(f"STALE OUTPUTS {f.relative_to(cfg.config_path)}: " + '; '.join(f"cell {cid} shows {'+'.join(k)} but the committed notebook has {'+'.join(o) or 'nothing'}" for cid, k, o in bad[:5])
+              + " (run `python tools/nbtest.py --outputs`, then nbdev-clean, and commit)", flush=True)
     if len(files) > 1:
         try: times_file.parent.mkdir(parents=True, exist_ok=True); times_file.write_text(json.dumps({**last, **{f.name: s for f, (_, s) in zip(files, results)}}))
         except OSError: pass
