@@ -65,6 +65,7 @@ def _tidy(outputs:list, tmp:Path) -> list:
         if o.get('output_type') == 'stream':
             o['text'] = clean(o['text'])
             if not o['text'].strip(): continue
+            if o.get('name') == 'stderr' and 'site-packages/' in o['text'] and 'Warning' in o['text']: continue  # a dependency's own warning
         elif 'text/plain' in o.get('data', {}): o['data'] = {**o['data'], 'text/plain': clean(o['data']['text/plain'])}
         out.append(o)
     return out
