@@ -151,14 +151,14 @@ def quick_run(work:Path):
     "The same steps through the library, in this process, on a tiny contest: keeps the script alive in the tests"
     from boostclf.demo import make_demo_contest
     from boostclf.data import load_contest, check_contest
-    from boostclf.eda import eda_report
+    from boostclf.eda import save_eda
     from boostclf.dedup import find_duplicates, removal_plan, save_duplicates
     from boostclf.config import load_config
     from boostclf.train import fit_folds
     from boostclf.inference import predict
     data = make_demo_contest(work/'data', n_classes=3, per_class=8, n_test=6, seed=0, size_range=(200, 300))
     base = baseline_decode(data)
-    res = dict(check=run_in_process(check_contest, data), eda=run_in_process(eda_report, data, work/'eda'))
+    res = dict(check=run_in_process(check_contest, data), eda=run_in_process(save_eda, data, work/'eda'))
     def dedup():
         c = load_contest(data); d = find_duplicates(c); save_duplicates(d, removal_plan(d, c), work/'duplicates.csv')
     res['dedup'] = run_in_process(dedup)

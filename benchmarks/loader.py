@@ -31,7 +31,8 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     from torch.utils.data import DataLoader, Subset
     from boostclf.demo import make_demo_contest
     from boostclf.data import load_contest, make_folds
-    from boostclf.loaders import contest_dls, model_stats
+    from boostclf.loaders import contest_dls
+    from boostclf.models import model_stats
     if quick: n_classes, per_class, epochs, bs = 3, 12, 2, 8
     cpus = os.cpu_count() or 1
     tv_workers = cpus if tv_workers is None else tv_workers

@@ -6,7 +6,7 @@ Docs: https://boostclf.github.io/boostclf/cam.html.md"""
 
 # %% ../nbs/11_cam.ipynb #f24891e5
 from __future__ import annotations
-import copy, math, weakref
+import copy, html, math, weakref
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -16,10 +16,11 @@ from .images import load_image, fit_image
 from .loaders import _decode
 from .runs import Run, as_run, oof_truth
 from .choices import CAM_METHODS
+from .models import timm_body, is_token_model
 
 # %% auto #0
-__all__ = ['cam_method', 'timm_body', 'TokenReshape', 'cam_target', 'compute_cams', 'cam_images', 'overlay', 'cam_on_image',
-           'cam_grid', 'class_cams', 'error_cams', 'pair_cams', 'save_cams', 'cam_browser']
+__all__ = ['cam_method', 'TokenReshape', 'cam_target', 'compute_cams', 'cam_images', 'overlay', 'cam_on_image', 'cam_grid',
+           'class_cams', 'error_cams', 'pair_cams', 'save_cams', 'cam_browser']
 
 # %% ../nbs/11_cam.ipynb #de784d05
 def _methods() -> dict:
@@ -37,15 +38,6 @@ def cam_method(name:str, # a name from `CAM_METHODS`, any case, dashes and under
     return ms[key]
 
 # %% ../nbs/11_cam.ipynb #566f3046
-def timm_body(model:nn.Module, # from `build_model`: a timm model, or fastai's (TimmBody, head)
-             ) -> nn.Module:
-    "The timm model inside `model`"
-    if isinstance(model, nn.Sequential) and len(model) == 2 and hasattr(model[0], 'model'): return model[0].model
-    if hasattr(model, 'forward_features'): return model
-    raise BoostclfError(f"{type(model).__name__} is not a timm model or fastai's wrapping of one; boostclf.cam needs one from build_model")
-
-def _is_token_model(body) -> bool: return hasattr(body, 'blocks') and hasattr(body, 'patch_embed') and hasattr(body, 'num_prefix_tokens')
-
 class TokenReshape:
     "Turn (B, tokens, C) into (B, C, rows, cols): prefix tokens dropped, the grid read from the input size and the patch embedding"
     def __init__(self,
@@ -86,7 +78,7 @@ def cam_target(model:nn.Module, # from `build_model`
               ) -> tuple:
     "The layer to explain and the reshape that makes its output (B, C, H, W): (layer, reshape or None, kind)"
     body = timm_body(model)
-    if _is_token_model(body):
+    if is_token_model(body):
         r = TokenReshape(body); r.size = tuple(x.shape[-2:])
         return body.blocks[-1].norm1, r, 'tokens'
     found = _FOUND.setdefault(body, {})
@@ -218,7 +210,7 @@ def cam_on_image(path:str|Path, # the original image file
 def cam_grid(cams:pd.DataFrame, # from `cam_images`
              ncols:int=6, # images per row
              title:str='', # figure title
-             true:dict|None=None, # image_path -> true target, for the titles
+             truth:dict|None=None, # image_path -> true target, for the titles
              size:float=2.0, # inches per image
             ):
     "A figure of CAM overlays"
@@ -233,7 +225,7 @@ def cam_grid(cams:pd.DataFrame, # from `cam_images`
     for ax in axs.ravel(): ax.axis('off')
     for ax, r in zip(axs.ravel(), cams.itertuples()):
         ax.imshow(overlay(r.image, r.cam))
-        t = true.get(r.image_path) if true else None
+        t = truth.get(r.image_path) if truth else None
         lab = f"{name(r.pred)} {r.prob:.2f}"
         if t is not None: lab = f"true {name(t)}\npred {lab}"
         ax.set_title(lab, fontsize=7, color='black' if t is None or t == r.pred else 'firebrick')
@@ -247,11 +239,11 @@ def class_cams(run:str|Path|Run, # a run folder or `Run`
                device=None, # where to run (default: the GPU if there is one)
               ) -> pd.DataFrame:
     "CAMs of the training images of one class, most confident first, each explaining its true class"
-    run = as_run(run); p, true = oof_truth(run)
+    run = as_run(run); p, truth = oof_truth(run)
     names = dict(zip(p.class_names, p.targets))
     t = names.get(cls, cls)
     if t not in set(p.targets): raise BoostclfError(f"class {cls!r} is not in this run's classes")
-    idx = np.flatnonzero(true == t)
+    idx = np.flatnonzero(truth == t)
     col = list(p.targets).index(t)
     idx = idx[np.argsort(-p.probs[idx, col])][:n]
     return cam_images(run, list(p.image_path[idx]), targets=[t] * len(idx), method=method, device=device)
@@ -262,11 +254,11 @@ def error_cams(run:str|Path|Run, # a run folder or `Run`
                device=None, # where to run (default: the GPU if there is one)
               ) -> pd.DataFrame:
     "CAMs of the most confident out-of-fold errors, each explaining the wrong prediction"
-    run = as_run(run); p, true = oof_truth(run)
+    run = as_run(run); p, truth = oof_truth(run)
     pred = p.pred_targets; conf = p.probs.max(1)
-    idx = np.flatnonzero(pred != true); idx = idx[np.argsort(-conf[idx])][:n]
+    idx = np.flatnonzero(pred != truth); idx = idx[np.argsort(-conf[idx])][:n]
     out = cam_images(run, list(p.image_path[idx]), method=method, device=device)
-    out['true'] = true[idx]
+    out['true'] = truth[idx]
     return out
 
 def pair_cams(run:str|Path|Run, # a run folder or `Run`
@@ -276,16 +268,16 @@ def pair_cams(run:str|Path|Run, # a run folder or `Run`
               device=None, # where to run (default: the GPU if there is one)
              ) -> pd.DataFrame:
     "CAMs of images of `a` predicted as `b` and of `b` predicted as `a` (or, when there are none, correct ones), each explaining the prediction"
-    run = as_run(run); p, true = oof_truth(run)
+    run = as_run(run); p, truth = oof_truth(run)
     names = dict(zip(p.class_names, p.targets)); a, b = names.get(a, a), names.get(b, b)
     pred = p.pred_targets; sel = []
     for x, y in [(a, b), (b, a)]:
-        idx = np.flatnonzero((true == x) & (pred == y))
-        if not len(idx): idx = np.flatnonzero((true == x) & (pred == x))
+        idx = np.flatnonzero((truth == x) & (pred == y))
+        if not len(idx): idx = np.flatnonzero((truth == x) & (pred == x))
         sel += list(idx[:n])
     if not sel: raise BoostclfError(f"classes {a!r} and {b!r} have no out-of-fold images in this run")
     out = cam_images(run, list(p.image_path[sel]), method=method, device=device)
-    out['true'] = true[sel]
+    out['true'] = truth[sel]
     return out
 
 # %% ../nbs/11_cam.ipynb #8c9055aa
@@ -299,22 +291,22 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
              ) -> pd.DataFrame:
     "Write CAM grids (errors, hardest classes, most confused pair), per-image overlays and `cams.csv`; return the table"
     from boostclf.core import write_csv, atomic_write
-    run = as_run(run, data); out = Path(out); p, true = oof_truth(run)
+    run = as_run(run, data); out = Path(out); p, truth = oof_truth(run)
     pred = p.pred_targets
     names = dict(zip(p.targets, p.class_names))
-    recall = pd.Series(pred == true).groupby(true).mean().sort_values()
+    recall = pd.Series(pred == truth).groupby(truth).mean().sort_values()
     tables = []
     jobs = [('errors', lambda: error_cams(run, n, method, device), 'most confident out-of-fold errors')]
     for t in recall.index[:n_classes]: jobs.append((f'class_{names[t]}', lambda t=t: class_cams(run, t, n, method, device), f'class {names[t]} (recall {recall[t]:.2f})'))
-    err = pd.Series(list(zip(true[pred != true], pred[pred != true]))).value_counts()
+    err = pd.Series(list(zip(truth[pred != truth], pred[pred != truth]))).value_counts()
     if len(err):
         a, b = err.index[0]
         jobs.append((f'pair_{names[a]}_{names[b]}', lambda: pair_cams(run, a, b, max(1, n // 2), method, device), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
     for name, make, title in progress(jobs, what='Grad-CAM grids'):
         c = make()  # an error here is the user's to see: never an empty result reported as success
         if not len(c): continue  # nothing to show (a run without errors)
-        tr = dict(zip(c.image_path, c.true)) if 'true' in c else dict(zip(p.image_path, true))
-        save_png(cam_grid(c, title=title, true=tr), out/f'{name}.png')
+        tr = dict(zip(c.image_path, c.true)) if 'true' in c else dict(zip(p.image_path, truth))
+        save_png(cam_grid(c, title=title, truth=tr), out/f'{name}.png')
         files = c.attrs['files']
         for i, r in enumerate(c.itertuples()):
             f = out/'overlays'/f"{Path(r.image_path).stem}_{r.target}.png"
@@ -332,19 +324,26 @@ def cam_browser(run:str|Path, # a run folder
                ):
     "An ipywidgets browser of CAM grids: by class, confident errors, or a pair of classes"
     import ipywidgets as w, matplotlib.pyplot as plt
-    p, true = oof_truth(run)
+    from IPython.display import display
+    p, truth = oof_truth(run)
     opts = [(f"{c} ({t})", t) for c, t in zip(p.class_names, p.targets)]
     view = w.ToggleButtons(options=['class', 'errors', 'pair'], description='show')
     a = w.Dropdown(options=opts, description='class'); b = w.Dropdown(options=opts, value=opts[min(1, len(opts) - 1)][1], description='vs')
     meth = w.Dropdown(options=list(CAM_METHODS), value='gradcam', description='method')
-    out = w.Output()
+    out, caption = w.Output(), w.HTML()
+    name = {t: html.escape(str(c)) for t, c in zip(p.targets, p.class_names)}
     def draw(*_):
         out.clear_output(wait=True)
         with out:
-            if view.value == 'class': c = class_cams(run, a.value, n, meth.value); t = None
-            elif view.value == 'errors': c = error_cams(run, n, meth.value); t = dict(zip(c.image_path, c.true))
-            else: c = pair_cams(run, a.value, b.value, max(1, n // 2), meth.value); t = dict(zip(c.image_path, c.true))
-            cam_grid(c, true=t); plt.show()
+            if view.value == 'class': c = class_cams(run, a.value, n, meth.value); t = None; what = f"class <b>{name[a.value]}</b> ({a.value})"
+            elif view.value == 'errors': c = error_cams(run, n, meth.value); t = dict(zip(c.image_path, c.true)); what = "the most confident errors"
+            else:
+                c = pair_cams(run, a.value, b.value, max(1, n // 2), meth.value); t = dict(zip(c.image_path, c.true))
+                what = f"class <b>{name[a.value]}</b> ({a.value}) against <b>{name[b.value]}</b> ({b.value})"
+            fig = cam_grid(c, truth=t); display(fig); plt.close(fig)  # `display`, not `plt.show`: shown whatever the matplotlib backend
+        caption.value = f"{meth.value}: {what}, {len(c)} images"  # set once the grid is there
     for x in (view, a, b, meth): x.observe(draw, 'value')
     draw()
-    return w.VBox([w.HBox([view, meth]), w.HBox([a, b]), out])
+    box = w.VBox([w.HBox([view, meth]), w.HBox([a, b]), caption, out])
+    box.view, box.pick, box.vs, box.method, box.caption = view, a, b, meth, caption
+    return box

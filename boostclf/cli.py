@@ -15,8 +15,8 @@ from .core import BoostclfError
 from .data import _where, check_contest, load_contest, make_folds, save_folds, show_samples
 from .choices import IMAGE_CHECKS, TTA_MODES, BLEND_METHODS, WEIGHT_FITS, CAM_METHODS, NOISE_METHODS, SWEEP_METRICS
 from .demo import make_demo_contest, manifest_path, load_manifest
-from .eda import eda_report
-from .dedup import find_duplicates, removal_plan, save_duplicates
+from .eda import save_eda
+from .dedup import find_duplicates, removal_plan, save_duplicates, kind_counts
 
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
@@ -78,7 +78,7 @@ def boostclf_eda(
     out:str='eda', # folder for the profile CSVs, the figures and eda.html
 ):
     "Profile a contest: CSVs, PNG figures and one self-contained eda.html"
-    try: page = eda_report(load_contest(path, strict=False, images='full'), out)
+    try: page = save_eda(load_contest(path, strict=False, images='full'), out)
     except BoostclfError as e: sys.exit(f"boostclf-eda: {e}")
     print(f"report: {page}")
 
@@ -95,7 +95,7 @@ def boostclf_dedup(
         report = find_duplicates(contest, max_distance=threshold, flips=not no_flips)
         r, p = save_duplicates(report, plan := removal_plan(report, contest), out)
     except BoostclfError as e: sys.exit(f"boostclf-dedup: {e}")
-    kinds = pd.Series([k for ks in report.drop_duplicates('group_id').kinds for k in ks.split(';')]).value_counts()
+    kinds = kind_counts(report)
     print(f"{report.group_id.nunique()} group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
     print(f"{(plan.action == 'drop').sum()} training image(s) to drop, {(plan.action == 'review').sum()} to review")
     print(f"groups: {r}\nplan:   {p}")
@@ -197,7 +197,7 @@ def boostclf_ensemble(
     weights:Annotated[float, "fixed member weights, in the order of PROBS", dict(nargs='*')]=None,
     fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=WEIGHT_FITS)]=None,
     method:Annotated[str, "how to blend", dict(choices=BLEND_METHODS)]='weighted',
-    leaks:str=None, # a duplicate report (boostclf-dedup): leaked test images take their training label
+    dups:str=None, # the group report (boostclf-dedup): leaked test images take their training label
     data:str=None, # the contest's data folder (default: the first run's)
 ):
     "Blend runs' test probabilities into a checked submission, with an honest ensemble table"
@@ -218,8 +218,8 @@ def boostclf_ensemble(
             table, w = ensemble_oof([r/'oof.npz' for r in runs], truth, method, None, names=[str(p) for p in probs])
             w = np.asarray(weights, float) / np.sum(weights); table.loc[:len(w) - 1, 'weight'] = w
         blended = ensemble_test(list(probs), w, method)
-        if leaks:
-            blended, overrides = apply_leaks(blended, leaks, contest)
+        if dups:
+            blended, overrides = apply_leaks(blended, dups, contest)
             write_csv(overrides, Path(out).with_name('leak_overrides.csv'))
             print(f"{len(overrides)} leaked test image(s) overridden: {Path(out).with_name('leak_overrides.csv')}")
         write_csv(table, Path(out).with_name('ensemble.csv'))
@@ -260,9 +260,9 @@ def boostclf_errors(
     data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
     "Error analysis of a run's out-of-fold predictions: errors.csv and a self-contained errors.html"
-    from boostclf.errors import analyse_errors
+    from boostclf.errors import save_errors
     import json, matplotlib; matplotlib.use('Agg')
-    try: paths = analyse_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise, device=device, data=data)
+    try: paths = save_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise, device=device, data=data)
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-errors: {e}")
     s = json.loads(paths['summary'].read_text())
     print(f"{s['n']} images, accuracy {s['accuracy']:.3f}, {s['errors']} errors, ECE {s['ece']:.3f}, {s['suspects']} label-noise suspect(s) ({s['suspect_method']})")
@@ -283,9 +283,9 @@ def boostclf_report(
     data:str=None, # the contest's data folder, if not where the first run's config says (a run analysed on another machine)
 ):
     "One self-contained HTML wrap-up report of one or more runs"
-    from boostclf.report import build_report
+    from boostclf.report import save_report
     import matplotlib; matplotlib.use('Agg')
-    try: page = build_report(list(runs), out, title, eda, dups, ensemble, submission, make_missing=not no_make, notes=notes, data=data)
+    try: page = save_report(list(runs), out, title, eda, dups, ensemble, submission, make_missing=not no_make, notes=notes, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-report: {e}")
     print(f"report: {page} ({page.stat().st_size / 1e6:.1f} MB, self-contained)")
 
@@ -304,7 +304,7 @@ def boostclf_sweep(
 ):
     "Hyperparameter search with Optuna (TPE, median pruning); start it on several machines with one --storage to share a study"
     import yaml
-    from boostclf.sweep import run_sweep, sweep_results, wandb_sweep_config
+    from boostclf.sweep import run_sweep, save_sweep, wandb_sweep_config
     import matplotlib; matplotlib.use('Agg')
     if not (config and space): sys.exit("boostclf-sweep: give CONFIG and --space SPACE.yaml")
     try:
@@ -313,7 +313,7 @@ def boostclf_sweep(
             with atomic_write(wandb_config) as f: f.write(yaml.safe_dump(wandb_sweep_config(space, metric), sort_keys=False))
             print(f"wandb sweep config: {wandb_config} (wandb sweep {wandb_config})"); return
         study = run_sweep(config, space, trials, out, storage, study_name, metric, seed)
-        table = sweep_results(study, out)
+        table = save_sweep(study, out)
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-sweep: {e}")
     cols = [c for c in ['number', 'state', 'value', *yaml.safe_load(Path(space).read_text())] if c in table]
     print(table[cols].head(10).to_string(index=False))

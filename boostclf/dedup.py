@@ -16,8 +16,8 @@ from .images import load_image, ImageLoadError
 from .data import Contest, load_contest
 
 # %% auto #0
-__all__ = ['ink_thumbnail', 'dct_hash', 'hamming_pairs', 'find_duplicates', 'score_duplicates', 'removal_plan', 'save_duplicates',
-           'show_duplicates']
+__all__ = ['DUPLICATE_COLUMNS', 'ink_thumbnail', 'dct_hash', 'hamming_pairs', 'find_duplicates', 'score_duplicates',
+           'removal_plan', 'save_duplicates', 'load_duplicates', 'kind_counts', 'show_duplicates']
 
 # %% ../nbs/05_dedup.ipynb #f0ad99eb
 def ink_thumbnail(path:str|Path, # image file
@@ -103,6 +103,8 @@ def _copy_groups(nodes, adj:dict) -> list:
             if all(n in adj[m] for m in g): g.add(n)
         left -= g; out.append(sorted(g))
 
+DUPLICATE_COLUMNS = ['group_id', 'kinds', 'split', 'image_path', 'class_name', 'component']  # the group report's columns
+
 def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently)
                     max_distance:int=48, # candidate pairs differ in at most this many of the 255 hash bits
                     min_corr:float=0.8, # and their thumbnails correlate at least this much (mirror-aware)
@@ -110,7 +112,7 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
                     flips:bool=True, # also find horizontally mirrored copies
                     n_workers:int|None=None, # decoding processes (default: the CPU count)
                    ) -> pd.DataFrame:
-    "One row per member of each duplicate group: group_id, kinds, split, image_path, class_name, component (the connected set of copies it belongs to)"
+    "One row per member of each duplicate group: group_id, kinds (a sorted list), split, image_path, class_name, component (the connected set of copies it belongs to)"
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     if not isinstance(contest, Contest): contest = load_contest(contest, strict=False)
@@ -134,7 +136,7 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
     shift = np.abs(boxes[i] - np.where(is_flip[:, None], mirrored[j], boxes[j])).max(1)
     edges = pd.DataFrame(dict(i=i, j=j, d=d, flip=is_flip, corr=corr, shift=shift))
     edges = edges[(edges['corr'] >= min_corr) & (edges['shift'] <= max_box_shift)].sort_values(['i', 'j', 'd']).drop_duplicates(['i', 'j'], keep='first')
-    cols = ['group_id', 'kinds', 'split', 'image_path', 'class_name', 'component']
+    cols = DUPLICATE_COLUMNS
     if edges.empty: return pd.DataFrame(columns=cols)
     # same pixels imply the same thumbnail, so only unmirrored pairs at distance 0 can be exact; equal bytes settle most of them
     maybe = edges[(edges.d == 0) & ~edges.flip]
@@ -161,7 +163,7 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
         kinds = set(e.kind)
         if members[members.split == 'train'].class_name.nunique() > 1: kinds.add('conflict')
         if members.split.nunique() > 1: kinds.add('leak')
-        rows += [dict(group_id=gid, kinds=';'.join(sorted(kinds)), split=m.split, image_path=m.image_path, class_name=m.class_name,
+        rows += [dict(group_id=gid, kinds=sorted(kinds), split=m.split, image_path=m.image_path, class_name=m.class_name,
                       component=comp_id[comp[grp[0]]]) for m in members.itertuples()]
     return pd.DataFrame(rows, columns=cols)
 
@@ -175,12 +177,12 @@ def _pairs(groups) -> dict:
             for b in range(a + 1, len(ms)): out[(ms[a], ms[b])] = set(kinds)
     return out
 
-def score_duplicates(report:pd.DataFrame, # from `find_duplicates`
+def score_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicates`
                      manifest:dict, # the demo's manifest (`load_manifest`)
                     ) -> pd.DataFrame:
     "Pair recall and precision of `report` against the planted groups, per kind"
     planted = _pairs([([tuple(m) for m in g['members']], g['kinds']) for g in manifest['groups']])
-    found = _pairs([(list(zip(g.split, g.image_path)), g.kinds.iloc[0].split(';')) for _, g in report.groupby('group_id')])
+    found = _pairs([(list(zip(g.split, g.image_path)), g.kinds.iloc[0]) for _, g in dups.groupby('group_id')])
     rows = []
     for k in ['exact', 'near', 'flip', 'conflict', 'leak']:
         p = {pair for pair, ks in planted.items() if k in ks}; f = {pair for pair, ks in found.items() if k in ks}
@@ -189,14 +191,14 @@ def score_duplicates(report:pd.DataFrame, # from `find_duplicates`
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_dedup.ipynb #a17b18ac
-def removal_plan(report:pd.DataFrame, # from `find_duplicates`
+def removal_plan(dups:pd.DataFrame, # the group report, from `find_duplicates`
                  contest:Contest, # the contest it was made from
                 ) -> pd.DataFrame:
     "image_path, group_id, action ('drop' or 'review'), kept, reason for the training members of each group"
     rows = []
-    for gid, g in report[report.split == 'train'].groupby('group_id'):
-        kinds = g.kinds.iloc[0]
-        if 'conflict' in kinds.split(';'):
+    for gid, g in dups[dups.split == 'train'].groupby('group_id'):
+        kinds = ';'.join(g.kinds.iloc[0])
+        if 'conflict' in g.kinds.iloc[0]:
             rows += [dict(image_path=p, group_id=gid, action='review', kept='', reason=f"label conflict ({kinds}): check which label is right")
                      for p in g.image_path]
             continue
@@ -207,16 +209,32 @@ def removal_plan(report:pd.DataFrame, # from `find_duplicates`
     return pd.DataFrame(rows, columns=['image_path', 'group_id', 'action', 'kept', 'reason'])
 
 # %% ../nbs/05_dedup.ipynb #8214bb78
-def save_duplicates(report:pd.DataFrame, # from `find_duplicates`
+def save_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicates`
                     plan:pd.DataFrame, # from `removal_plan`
                     out:str|Path, # the report's CSV path; the plan goes beside it as `<name>_removal.csv`
                    ) -> tuple:
-    "Write the group report and the removal plan; return both paths"
+    "Write the group report (its kinds as `exact;leak`) and the removal plan; return both paths"
     out = Path(out)
-    return write_csv(report, out), write_csv(plan, out.with_name(f'{out.stem}_removal.csv'))
+    flat = dups.assign(kinds=[k if isinstance(k, str) else ';'.join(k) for k in dups.kinds])
+    return write_csv(flat, out), write_csv(plan, out.with_name(f'{out.stem}_removal.csv'))
+
+def load_duplicates(path:str|Path, # a group report written by `save_duplicates` or `boostclf-dedup`
+                   ) -> pd.DataFrame:
+    "The group report at `path`, as `find_duplicates` returns it (kinds as lists)"
+    path = Path(path)
+    if not path.is_file(): raise BoostclfError(f"duplicate report {path} not found; write it with boostclf-dedup DATA --out {path}")
+    d = pd.read_csv(path, dtype={'kinds': str, 'split': str, 'image_path': str, 'class_name': str}, keep_default_na=False)
+    missing = [c for c in DUPLICATE_COLUMNS if c not in d.columns]
+    if missing: raise BoostclfError(f"{path} lacks column(s) {missing}: it is not a duplicate report; write one with boostclf-dedup DATA --out {path.name}")
+    return d.assign(kinds=[k.split(';') if k else [] for k in d.kinds])
+
+def kind_counts(dups:pd.DataFrame, # the group report, from `find_duplicates` or `load_duplicates`
+               ) -> pd.Series:
+    "How many groups have each kind, commonest first"
+    return pd.Series([k for ks in dups.drop_duplicates('group_id').kinds for k in ks], dtype=str).value_counts().rename_axis('kind').rename('groups')
 
 # %% ../nbs/05_dedup.ipynb #c3f6f026
-def show_duplicates(report:pd.DataFrame, # from `find_duplicates`
+def show_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicates`
                     contest:Contest, # the contest it was made from
                     kind:str|None=None, # only groups with this kind
                     max_groups:int=6, # rows at most
@@ -225,7 +243,7 @@ def show_duplicates(report:pd.DataFrame, # from `find_duplicates`
     "A figure with one row per duplicate group"
     import matplotlib.pyplot as plt
     from boostclf.images import fit_image
-    groups = [g for _, g in report.groupby('group_id') if kind is None or kind in g.kinds.iloc[0].split(';')][:max_groups]
+    groups = [g for _, g in dups.groupby('group_id') if kind is None or kind in g.kinds.iloc[0]][:max_groups]
     if not groups: raise BoostclfError(f"no duplicate groups of kind {kind!r} in the report")
     width = max(len(g) for g in groups)
     fig, axs = plt.subplots(len(groups), width, figsize=(width * 1.8, len(groups) * 1.9), squeeze=False)
@@ -236,6 +254,6 @@ def show_duplicates(report:pd.DataFrame, # from `find_duplicates`
             m = g.iloc[c]
             ax.imshow(fit_image(load_image(contest.path/m.split/m.image_path, size), size))
             ax.set_title(f"{m.split}: {m.class_name or '?'}\n{m.image_path[-18:]}", fontsize=7)
-        axs[r, 0].text(-0.1, 0.5, g.kinds.iloc[0], transform=axs[r, 0].transAxes, ha='right', va='center', fontsize=8)
+        axs[r, 0].text(-0.1, 0.5, '\n'.join(g.kinds.iloc[0]), transform=axs[r, 0].transAxes, ha='right', va='center', fontsize=8)
     fig.tight_layout()
     return fig

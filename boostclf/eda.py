@@ -17,7 +17,7 @@ from .data import Contest, load_contest, show_samples
 
 # %% auto #0
 __all__ = ['PROFILE_COLS', 'profile_images', 'class_summary', 'split_summary', 'plot_class_counts', 'plot_sizes',
-           'plot_color_and_ink', 'class_browser', 'eda_report']
+           'plot_color_and_ink', 'class_browser', 'save_eda']
 
 # %% ../nbs/04_eda.ipynb #33f10d58
 PROFILE_COLS = ['split', 'image_path', 'class_name', 'target', 'width', 'height', 'aspect', 'format', 'mode', 'file_kb', 'is_color', 'ink', 'error']
@@ -133,22 +133,26 @@ def class_browser(contest:Contest, # a loaded contest
     from IPython.display import display
     labels = [(f"{t}: {c}", c) for t, c in zip(contest.targets, contest.classes)]
     pick, prev, nxt, out = W.Dropdown(options=labels, description='class'), W.Button(description='◀'), W.Button(description='▶'), W.Output()
+    counts, target = contest.train.class_name.value_counts(), dict(zip(contest.classes, contest.targets))
+    caption = W.HTML()
     def render(change=None):
+        c = pick.value
         out.clear_output(wait=True)
         with out:
-            fig = show_samples(contest, per_class=per_class, classes=[pick.value], ax_size=1.6)
+            fig = show_samples(contest, per_class=per_class, classes=[c], ax_size=1.6)
             display(fig); plt.close(fig)
+        caption.value = f"<b>{html.escape(str(c))}</b> (target {target[c]}): {counts.get(c, 0)} training images, up to {per_class} shown"  # once the grid is there
     def step(k):
         i = [v for _, v in labels].index(pick.value)
         pick.value = labels[(i + k) % len(labels)][1]
     prev.on_click(lambda _: step(-1)); nxt.on_click(lambda _: step(1)); pick.observe(render, names='value')
     render()
-    box = W.VBox([W.HBox([prev, pick, nxt]), out])
-    box.step, box.pick = step, pick
+    box = W.VBox([W.HBox([prev, pick, nxt]), caption, out])
+    box.step, box.pick, box.caption = step, pick, caption
     return box
 
 # %% ../nbs/04_eda.ipynb #34fd1ef7
-def eda_report(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently, every image decoded)
+def save_eda(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently, every image decoded)
                out:str|Path, # folder for the CSVs, PNGs and `eda.html`
                per_class:int=6, # sample images per class in the grid
                max_grid_classes:int=12, # classes in the sample grid

@@ -11,6 +11,7 @@ import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv
 from .runs import Probs, load_probs, save_probs, check_compatible
 from .choices import BLEND_METHODS, PROB_BLENDS, WEIGHT_FITS
+from .dedup import load_duplicates
 
 # %% auto #0
 __all__ = ['blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks']
@@ -77,7 +78,7 @@ def _align(files:list) -> list:
     return members
 
 def ensemble_oof(oof_files:list, # out-of-fold probability files (or `Probs`), one per member
-                 true_targets:dict, # image_path -> contest target
+                 truth:dict, # image_path -> true target
                  method:str='weighted', # blend method
                  fit:str|None='logloss', # how to fit the weights (None: equal weights)
                  names:list|None=None, # member names for the table
@@ -86,7 +87,7 @@ def ensemble_oof(oof_files:list, # out-of-fold probability files (or `Probs`), o
     members = _align(oof_files)
     names = names or [str(f) for f in oof_files]
     col = {t: i for i, t in enumerate(members[0].targets)}
-    y = np.array([col[true_targets[p]] for p in members[0].image_path])
+    y = np.array([col[truth[p]] for p in members[0].image_path])
     P = [m.probs for m in members]
     rows = [dict(member=n, weight=None, accuracy=float((p.argmax(1) == y).mean()), log_loss=_logloss(p, y)) for n, p in zip(names, P)]
     folds = members[0].fold
@@ -113,11 +114,11 @@ def ensemble_test(test_files:list, # test probability files, one per member, in 
 
 # %% ../nbs/10_ensemble.ipynb #c4224a95
 def apply_leaks(p:Probs, # test probabilities
-                dup_report:pd.DataFrame|str|Path, # from `find_duplicates` / boostclf-dedup
+                dups:pd.DataFrame|str|Path, # the group report (`find_duplicates`, or the CSV `boostclf-dedup` wrote)
                 contest, # the contest (for the training labels)
                ) -> tuple:
     "(probabilities with leaked test images set to their training label, table of overrides)"
-    rep = pd.read_csv(dup_report, dtype={'image_path': str}) if not isinstance(dup_report, pd.DataFrame) else dup_report
+    rep = load_duplicates(dups) if not isinstance(dups, pd.DataFrame) else dups
     label = dict(zip(contest.train.image_path, contest.train.target))
     col = {t: i for i, t in enumerate(p.targets)}
     row = {x: i for i, x in enumerate(p.image_path)}
@@ -130,6 +131,6 @@ def apply_leaks(p:Probs, # test probabilities
             t = labels.pop(); labels.add(t)
             before = int(p.targets[probs[row[x]].argmax()])
             probs[row[x]] = 0; probs[row[x], col[t]] = 1
-            overrides.append(dict(image_path=x, group_id=gid, predicted=before, override=int(t), kinds=g.kinds.iloc[0]))
+            overrides.append(dict(image_path=x, group_id=gid, predicted=before, override=int(t), kinds=';'.join(g.kinds.iloc[0])))
     out = Probs(probs, p.image_path, p.targets, p.class_names, p.fold, {**p.meta, 'leak_overrides': len(overrides)})
     return out, pd.DataFrame(overrides, columns=['image_path', 'group_id', 'predicted', 'override', 'kinds'])

@@ -13,25 +13,26 @@ from .core import BoostclfError, write_csv, write_json, atomic_write, optional_i
 from .figures import fig_png, img_tag, html_table, html_page, data_uri, array_png
 from .runs import Probs, Run, as_run, load_probs, oof_truth
 from .choices import NOISE_METHODS
+from .dedup import load_duplicates
 
 # %% auto #0
 __all__ = ['class_accuracy', 'confused_pairs', 'top_confusion', 'plot_confusion', 'top_losses', 'calibration', 'plot_reliability',
-           'noise_suspects', 'recall_at_k', 'error_table', 'analyse_errors']
+           'noise_suspects', 'recall_at_k', 'error_table', 'save_errors']
 
 # %% ../nbs/12_errors.ipynb #0e6b8919
-def _cols(p:Probs, true) -> np.ndarray:
+def _cols(p:Probs, truth) -> np.ndarray:
     col = {t: i for i, t in enumerate(p.targets)}
-    unk = [t for t in np.unique(true) if t not in col]
+    unk = [t for t in np.unique(truth) if t not in col]
     if unk: raise BoostclfError(f"true target {unk[0]} is not among the probability file's classes")
-    return np.array([col[t] for t in true])
+    return np.array([col[t] for t in truth])
 
 # %% ../nbs/12_errors.ipynb #d1ea262a
 def class_accuracy(p:Probs, # probabilities (out-of-fold, or any labelled set)
-                   true, # true target per row
+                   truth, # true target per row
                   ) -> pd.DataFrame:
     "One row per class: n, correct, recall (accuracy on its images), precision, f1, and its most frequent wrong prediction"
     from sklearn.metrics import precision_recall_fscore_support
-    y = _cols(p, true); yh = p.probs.argmax(1); C = len(p.targets)
+    y = _cols(p, truth); yh = p.probs.argmax(1); C = len(p.targets)
     prec, rec, f1, n = precision_recall_fscore_support(y, yh, labels=np.arange(C), zero_division=0)
     err = y != yh
     pair = pd.Series(list(zip(y[err], yh[err]))).value_counts() if err.any() else pd.Series(dtype=int)
@@ -43,11 +44,11 @@ def class_accuracy(p:Probs, # probabilities (out-of-fold, or any labelled set)
                              confused_n=[worst[i][1] if i in worst else 0 for i in range(C)])).sort_values(['recall', 'n'], ascending=[True, False]).reset_index(drop=True)
 
 def confused_pairs(p:Probs, # probabilities
-                   true, # true target per row
+                   truth, # true target per row
                    min_count:int=1, # leave out pairs seen fewer times
                   ) -> pd.DataFrame:
     "(true, predicted) pairs ranked by count, with the rate among the true class's images and the reverse count"
-    y = _cols(p, true); yh = p.probs.argmax(1); err = y != yh
+    y = _cols(p, truth); yh = p.probs.argmax(1); err = y != yh
     if not err.any(): return pd.DataFrame(columns=['true', 'pred', 'true_name', 'pred_name', 'count', 'rate', 'reverse', 'mean_prob'])
     df = pd.DataFrame(dict(a=y[err], b=yh[err], prob=p.probs[err].max(1)))
     g = df.groupby(['a', 'b']).agg(count=('prob', 'size'), mean_prob=('prob', 'mean')).reset_index()
@@ -60,12 +61,12 @@ def confused_pairs(p:Probs, # probabilities
 
 # %% ../nbs/12_errors.ipynb #4f506431
 def top_confusion(p:Probs, # probabilities
-                  true, # true target per row
+                  truth, # true target per row
                   n:int=15, # classes to keep
                  ) -> pd.DataFrame:
     "Confusion counts (rows: truth, columns: prediction) among the `n` classes most involved in errors"
     from sklearn.metrics import confusion_matrix
-    y = _cols(p, true); yh = p.probs.argmax(1); err = y != yh
+    y = _cols(p, truth); yh = p.probs.argmax(1); err = y != yh
     C = len(p.targets)
     involved = np.bincount(y[err], minlength=C) + np.bincount(yh[err], minlength=C)
     keep = np.argsort(-involved, kind='stable')[:n]
@@ -98,21 +99,21 @@ def _losses(p:Probs, y:np.ndarray) -> np.ndarray:
     return -np.log(np.clip(p.probs[np.arange(len(y)), y], 1e-12, 1)).astype(np.float64)
 
 def top_losses(p:Probs, # probabilities
-               true, # true target per row
+               truth, # true target per row
                k:int=20, # rows
               ) -> pd.DataFrame:
     "The `k` rows with the highest cross-entropy loss"
-    y = _cols(p, true); loss = _losses(p, y); idx = np.argsort(-loss, kind='stable')[:k]
+    y = _cols(p, truth); loss = _losses(p, y); idx = np.argsort(-loss, kind='stable')[:k]
     nm = np.asarray(p.class_names)
     return pd.DataFrame(dict(image_path=p.image_path[idx], true_name=nm[y[idx]], pred_name=nm[p.probs[idx].argmax(1)],
                              prob_true=p.probs[idx, y[idx]], prob_pred=p.probs[idx].max(1), loss=loss[idx]))
 
 def calibration(p:Probs, # probabilities
-                true, # true target per row
+                truth, # true target per row
                 n_bins:int=15, # equal-width confidence bins
                ) -> tuple:
     "A reliability table (bin, confidence, accuracy, n) and the expected calibration error"
-    y = _cols(p, true); conf = p.probs.max(1); ok = p.probs.argmax(1) == y
+    y = _cols(p, truth); conf = p.probs.max(1); ok = p.probs.argmax(1) == y
     b = np.minimum((conf * n_bins).astype(int), n_bins - 1)
     n = np.bincount(b, minlength=n_bins)
     c = np.bincount(b, conf, minlength=n_bins); a = np.bincount(b, ok, minlength=n_bins)
@@ -145,12 +146,12 @@ def _builtin_issues(P:np.ndarray, y:np.ndarray) -> np.ndarray:
     return above.any(1) & (conf != y)
 
 def noise_suspects(p:Probs, # out-of-fold probabilities (in-fold ones hide label errors)
-                   true, # the given target per row
+                   truth, # the given target per row
                    method:str='auto', # 'auto' (cleanlab if installed), 'cleanlab' or 'builtin'
                   ) -> pd.DataFrame:
     "Every row with `suspect`, `suspect_rank` (1 = most suspicious), the class the models prefer and `label_quality`; suspects first"
     if method not in NOISE_METHODS: raise BoostclfError(f"noise method {method!r} is not one of {', '.join(NOISE_METHODS)}")
-    y = _cols(p, true); P = p.probs.astype(np.float64)
+    y = _cols(p, truth); P = p.probs.astype(np.float64)
     used = method
     if method == 'auto':
         try: import cleanlab; used = 'cleanlab'
@@ -189,26 +190,26 @@ def _top5(P, nm, k=5) -> list:
     return ['; '.join(f'{nm[j]}:{P[i, j]:.3f}' for j in row) for i, row in enumerate(idx)]
 
 def error_table(p:Probs, # out-of-fold probabilities
-                true, # true target per row
+                truth, # true target per row
                 dups:pd.DataFrame|str|Path|None=None, # the dedup report (`boostclf-dedup`'s CSV), to join its groups
                 method:str='auto', # noise-suspect method, see `noise_suspects`
                ) -> pd.DataFrame:
     "One row per image: path, fold, truth, prediction, top-5, loss, suspect flags and duplicate group, worst first"
-    y = _cols(p, true); nm, tg = np.asarray(p.class_names), np.asarray(p.targets)
+    y = _cols(p, truth); nm, tg = np.asarray(p.class_names), np.asarray(p.targets)
     P = p.probs; yh = P.argmax(1)
-    sus = noise_suspects(p, true, method).set_index('image_path')
+    sus = noise_suspects(p, truth, method).set_index('image_path')
     df = pd.DataFrame(dict(image_path=p.image_path, fold=p.fold, true=tg[y], true_name=nm[y], pred=tg[yh], pred_name=nm[yh],
                            correct=y == yh, prob_true=P[np.arange(len(y)), y], prob_pred=P.max(1), top5=_top5(P, nm), loss=_losses(p, y)))
     df = df.join(sus[['suspect', 'suspect_rank', 'label_quality', 'suggested_name']], on='image_path')
     df['dup_group'], df['dup_kinds'] = pd.array([pd.NA] * len(df), dtype='Int64'), ''
     if dups is not None:
-        d = pd.read_csv(dups, dtype={'image_path': str}) if not isinstance(dups, pd.DataFrame) else dups
+        d = load_duplicates(dups) if not isinstance(dups, pd.DataFrame) else dups
         if not {'group_id', 'image_path'} <= set(d.columns):
             raise BoostclfError("the duplicate report needs group_id and image_path columns; pass the CSV boostclf-dedup wrote")
         d = d[d.get('split', 'train') == 'train'] if 'split' in d else d
         g = d.drop_duplicates('image_path').set_index('image_path')
         df['dup_group'] = pd.array(g.group_id.reindex(df.image_path).values, dtype='Int64')
-        if 'kinds' in g: df['dup_kinds'] = g.kinds.reindex(df.image_path).fillna('').values
+        if 'kinds' in g: df['dup_kinds'] = [';'.join(k) if isinstance(k, list) else '' for k in g.kinds.reindex(df.image_path)]
     df.attrs['suspect_method'] = sus.attrs.get('method')
     return df.sort_values(['correct', 'loss'], ascending=[True, False]).reset_index(drop=True)
 
@@ -228,7 +229,7 @@ def _gallery(rows:pd.DataFrame, cams:pd.DataFrame|None, thumbs:dict) -> str:
                      f'<br>loss {r.loss:.2f}{" · " + html.escape(flags) if flags else ""}<br><small>{html.escape(r.top5)}</small></div></div>')
     return '<div class="grid">' + '\n'.join(cards) + '</div>'
 
-def analyse_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
+def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
                    out:str|Path|None=None, # folder for the outputs (default: `RUN/errors`)
                    dups:str|Path|pd.DataFrame|None=None, # the dedup report (default: the run's `cv.groups`, if any)
                    n_gallery:int=24, # confident errors and suspects shown in the gallery, each
@@ -241,13 +242,13 @@ def analyse_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     "Write errors.csv, per-class, pair and calibration tables, figures, summary.json and a self-contained errors.html; return their paths"
     from boostclf.images import load_image
     run = as_run(run, data); out = Path(out) if out else run/'errors'
-    p, true = oof_truth(run)
+    p, truth = oof_truth(run)
     cfg = run.config
     if dups is None and cfg.cv.groups and Path(cfg.cv.groups).is_file(): dups = cfg.cv.groups
-    errs = error_table(p, true, dups, method)
-    per_class, pairs = class_accuracy(p, true), confused_pairs(p, true)
-    tab, ece = calibration(p, true)
-    cm = top_confusion(p, true, n_confusion)
+    errs = error_table(p, truth, dups, method)
+    per_class, pairs = class_accuracy(p, truth), confused_pairs(p, truth)
+    tab, ece = calibration(p, truth)
+    cm = top_confusion(p, truth, n_confusion)
     figs = {'confusion': plot_confusion(cm), 'reliability': plot_reliability(tab, ece), 'class_recall': _plot_recall(per_class)}
     pngs = {k: fig_png(f) for k, f in figs.items()}
     paths = {}

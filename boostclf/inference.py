@@ -8,12 +8,10 @@ Docs: https://boostclf.github.io/boostclf/inference.html.md"""
 from __future__ import annotations
 import json
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, in_test, progress
 from .config import load_config
 from .data import load_contest, Contest
-from .loaders import image_cache, model_stats, batch_augs
-from .models import fixed_input_size
 from .runs import Probs, Run, as_run, WEIGHTS_FILE, save_probs, load_probs, data_checksum, folds_checksum
 from .choices import TTA_MODES
 
@@ -23,16 +21,17 @@ __all__ = ['predict', 'write_submission', 'check_submission']
 # %% ../nbs/09_inference.ipynb #e30207d8
 def _batches(arr:np.ndarray, bs:int, device):
     "Batches of the cached images as floats in [0, 1] (augmentation works on these; normalisation comes last)"
+    import torch
     for i in range(0, len(arr), bs):
         yield torch.from_numpy(np.array(arr[i:i + bs])).to(device).permute(0, 3, 1, 2).float().div_(255)
 
 def _aug(x, preset):
     from fastai.vision.all import TensorImage, Pipeline
+    from boostclf.loaders import batch_augs
     p = Pipeline(batch_augs(preset)); p.split_idx = 0
     return p(TensorImage(x))
 
 # %% ../nbs/09_inference.ipynb #c6ca615e
-@torch.inference_mode()
 def predict(run:str|Path|Run, # a run folder or `Run`
             tta:str='none', # test-time augmentation: none, hflip, multiscale or aug
             bs:int|None=None, # batch size (default: the run's)
@@ -42,6 +41,9 @@ def predict(run:str|Path|Run, # a run folder or `Run`
             data:str|Path|None=None, # the contest's data folder, if not where the run's config says
            ) -> Probs:
     "Test probabilities of a run's models, averaged, in the probability-file format"
+    import torch  # here, not at the top: writing and checking a submission need no deep-learning stack
+    from boostclf.loaders import image_cache
+    from boostclf.models import fixed_input_size
     if tta not in TTA_MODES: raise BoostclfError(f"tta={tta!r} is not one of {', '.join(TTA_MODES)}")
     run = as_run(run, data)
     cfg, pre = run.config, run.preprocess
@@ -59,7 +61,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     if not folds: run.predict_weights()  # says what is missing
     m_, s_ = (torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
     total = np.zeros((len(contest.test), contest.n_classes), np.float64)
-    with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
+    with torch.inference_mode(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
         for k in progress(folds, what='predicted folds'):
             model = run.model(k, device)

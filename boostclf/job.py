@@ -49,14 +49,14 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     "Run the whole contest on the demo data; return the paths of what it wrote and the scores"
     import matplotlib; matplotlib.use('Agg')
     import numpy as np
-    from boostclf.eda import eda_report
-    from boostclf.dedup import find_duplicates, removal_plan, save_duplicates
+    from boostclf.eda import save_eda
+    from boostclf.dedup import find_duplicates, removal_plan, save_duplicates, kind_counts
     from boostclf.train import fit_folds
     from boostclf.inference import predict, write_submission, check_submission
     from boostclf.ensemble import ensemble_oof, ensemble_test, apply_leaks
     from boostclf.cam import save_cams
-    from boostclf.errors import analyse_errors
-    from boostclf.report import build_report
+    from boostclf.errors import save_errors
+    from boostclf.report import save_report
     from boostclf.core import write_csv
     size = JOB_SIZES['quick' if quick else 'full']
     out = Path(out); data, runs = out/'data', out/'runs'
@@ -69,10 +69,10 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     contest = load_contest(data, n_folds=size['n_folds'], images='full')
     step.note(str(contest))
     step("exploring the data and finding duplicates")
-    eda = eda_report(contest, out/'eda')
+    eda = save_eda(contest, out/'eda')
     dups = find_duplicates(contest)
     dup_csv, plan_csv = save_duplicates(dups, removal_plan(dups, contest), out/'duplicates.csv')
-    kinds = pd.Series([k for ks in dups.drop_duplicates('group_id').kinds for k in ks.split(';')]).value_counts()
+    kinds = kind_counts(dups)
     step.note(f"{dups.group_id.nunique()} duplicate group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
     cfgs = job_configs(data, dup_csv, runs, size, seed)
     step(f"training {len(cfgs)} members x {size['n_folds']} folds (resnet10t from scratch, {', '.join(str(c.data.img_size) + ' px' for c in cfgs)})")
@@ -95,14 +95,14 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     step.note(f"weights {', '.join(f'{x:.2f}' for x in w)}; {len(overrides)} leaked test image(s) take their training label; {sub} checked")
     step("Grad-CAM grids and error analysis of run a")
     save_cams(run_dirs[0], run_dirs[0]/'cams', n=size['cam_n'], n_classes=2)
-    errs = analyse_errors(run_dirs[0], run_dirs[0]/'errors', dups=dup_csv, n_gallery=12)
+    errs = save_errors(run_dirs[0], run_dirs[0]/'errors', dups=dup_csv, n_gallery=12)
     step("writing the report")
     key = load_manifest(data)['answers']
     sub_df = pd.read_csv(sub)
     acc = float(np.mean([key[p] == t for p, t in zip(sub_df.image_path, sub_df.target)]))
     members = {r.name: float(np.mean([key[p] == t for p, t in zip(tp.image_path, tp.pred_targets)])) for r, tp in zip(run_dirs, tests)}
     notes = (f"Hidden answer key (demo only): the submission scores {acc:.3f}; the members alone {', '.join(f'{k} {v:.3f}' for k, v in members.items())}.")
-    report = build_report(run_dirs, out/'report.html', title='boostclf demo contest', eda=eda.parent, dups=dup_csv, ensemble=ens_csv, submission=sub, notes=notes)
+    report = save_report(run_dirs, out/'report.html', title='boostclf demo contest', eda=eda.parent, dups=dup_csv, ensemble=ens_csv, submission=sub, notes=notes)
     step.done()
     res = dict(data=data, manifest=manifest_path(data), eda=eda, duplicates=dup_csv, removal_plan=plan_csv, runs=run_dirs, ensemble=ens_csv,
                submission=sub, cams=run_dirs[0]/'cams', errors=errs['html'], report=report, test_accuracy=acc, member_accuracy=members,

@@ -9,28 +9,19 @@ from __future__ import annotations
 import os, time, hashlib, json
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+from types import MethodType
 from fastai.vision.all import (Transform, TensorImage, Categorize, Datasets, IntToFloatTensor, Normalize,
-                               aug_transforms, DataLoaders)
+                               aug_transforms, DataLoaders, AffineCoordTfm, TensorFlowField)
+import fastai.vision.augment as _fastai_augment
 from .core import BoostclfError, atomic_path, in_test, parallel_map, log_line
 from .images import load_image, fit_image, ImageLoadError
 from .choices import RESIZE_METHODS, INTERPOLATIONS, AUG_PRESETS
 from .data import Contest
+from .models import model_stats
 
 # %% auto #0
-__all__ = ['IMAGENET_STATS', 'model_stats', 'default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache',
-           'clear_cache', 'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel',
-           'loader_settings', 'contest_dls']
-
-# %% ../nbs/03a_loaders.ipynb #6f7cd53c
-IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-
-def model_stats(arch:str, # a timm model name, with or without a pretrained tag (`resnet18.a1_in1k`)
-               ) -> tuple:
-    "(mean, std) from the pretrained config of timm model `arch`"
-    import timm
-    if not timm.is_model(arch): raise BoostclfError(f"model.name {arch!r} is not a timm model; list candidates with timm.list_models('*{arch.split('.')[0][:6]}*')")
-    cfg = timm.models.get_pretrained_cfg(arch)
-    return (tuple(cfg.mean), tuple(cfg.std)) if cfg is not None and cfg.mean else IMAGENET_STATS
+__all__ = ['default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache', 'clear_cache', 'image_cache',
+           'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'loader_settings', 'contest_dls']
 
 # %% ../nbs/03a_loaders.ipynb #03536e10
 def default_cache_dir() -> Path:
@@ -114,17 +105,18 @@ def _decode_or_blank(f, size, method, bg, interpolation, on_error):
         raise
 
 _CACHE_JOBS = {}  # caches being built: read by the forked workers, which inherit this dict
+_CACHE_OPEN = {}  # each worker's writable map of a cache being built, opened once
 
 def _cache_rows(job):
     "Decode rows `lo:hi` of a cache being built into its file (in a worker process); returns the rows that are blank squares"
     token, lo, hi = job
     tmp, files, size, method, bg, interpolation, on_error = _CACHE_JOBS[token]
-    arr, blank = np.load(tmp, mmap_mode='r+'), []
+    if token not in _CACHE_OPEN: _CACHE_OPEN[token] = np.load(tmp, mmap_mode='r+')
+    arr, blank = _CACHE_OPEN[token], []
     for i in range(lo, hi):
         a = _decode_or_blank(files[i], size, method, bg, interpolation, on_error)
         if a is None: blank.append(i); a = np.full((size, size, 3), bg, np.uint8)
-        arr[i] = a
-    arr.flush()
+        arr[i] = a  # a shared map: the rows are in the file for every process at once; no flush per chunk (a disk sync each time)
     return blank
 
 def image_cache(files:list, # image files, in order
@@ -151,7 +143,10 @@ def image_cache(files:list, # image files, in order
             token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, size, method, tuple(bg), interpolation, on_error)
             try: blank = [files[i] for b in parallel_map(_cache_rows, [(token, lo, min(lo + 8, len(files))) for lo in range(0, len(files), 8)],
                                                         n_workers, chunk=1) for i in b]
-            finally: del _CACHE_JOBS[token]
+            finally: del _CACHE_JOBS[token]; _CACHE_OPEN.pop(token, None)
+            fd = os.open(tmp, os.O_RDONLY)
+            try: os.fsync(fd)  # on disk once, before the cache is published under its name
+            finally: os.close(fd)
             if time.time() - t0 >= 1: log_line(f"image cache: {len(files)} images decoded at {size} px ({method}) in {time.time() - t0:.1f}s")
             if blank:
                 import warnings
@@ -174,17 +169,37 @@ class LinearLighting(Transform):
         b = on * torch.empty(n, 1, 1, 1, device=x.device).uniform_(-m / 2, m / 2)
         return ((x - 0.5) * c + 0.5 + b).clamp_(0, 1)
 
+# %% ../nbs/03a_loaders.ipynb #55ff8cd0
+def _affine_grid(theta:torch.Tensor, # (N, 2, 3) affine matrices
+                 size:tuple, # (N, C, H, W) of the output
+                 align_corners:bool|None=None, # as in `F.affine_grid`
+                ) -> TensorFlowField:
+    "`F.affine_grid(theta, size, align_corners)`, computed per coordinate"
+    H, W = size[-2:]
+    def axis(n): return torch.linspace(-1, 1, n, dtype=theta.dtype, device=theta.device) if align_corners else (torch.arange(n, dtype=theta.dtype, device=theta.device) * 2 + 1) / n - 1
+    xs, ys, t = axis(W)[None, None, :], axis(H)[None, :, None], theta[..., None, None]
+    return TensorFlowField(torch.stack([t[:, 0, 0] * xs + t[:, 0, 1] * ys + t[:, 0, 2], t[:, 1, 0] * xs + t[:, 1, 1] * ys + t[:, 1, 2]], -1))
+
+def _encode_fast_grid(self, x, mode, reverse=False):
+    "fastai's `AffineCoordTfm._encode`, with `_affine_grid` in place of `F.affine_grid` for the call (the same grid, so the same batch)"
+    saved, _fastai_augment.affine_grid = _fastai_augment.affine_grid, _affine_grid
+    try: return type(self)._encode(self, x, mode, reverse)
+    finally: _fastai_augment.affine_grid = saved
+
 # %% ../nbs/03a_loaders.ipynb #185e6f88
 def batch_augs(preset:str='sketch', # one of `AUG_PRESETS`
               ) -> list:
     "fastai batch transforms for a preset"
     if preset == 'none': return []
-    if preset == 'flip': return aug_transforms(do_flip=True, max_rotate=0, min_zoom=1.0, max_zoom=1.0, max_lighting=0, max_warp=0)
-    if preset in ('sketch', 'sketch+warp'):
+    if preset == 'flip': tfms = aug_transforms(do_flip=True, max_rotate=0, min_zoom=1.0, max_zoom=1.0, max_lighting=0, max_warp=0)
+    elif preset in ('sketch', 'sketch+warp'):
         warp = 0.1 if preset == 'sketch+warp' else 0
-        return aug_transforms(do_flip=True, flip_vert=False, max_rotate=10.0, min_zoom=0.9, max_zoom=1.1, max_lighting=0,
+        tfms = aug_transforms(do_flip=True, flip_vert=False, max_rotate=10.0, min_zoom=0.9, max_zoom=1.1, max_lighting=0,
                               max_warp=warp, p_affine=0.75, pad_mode='border') + [LinearLighting(0.2, p=0.5)]
-    raise BoostclfError(f"data.aug={preset!r} is not one of {AUG_PRESETS}")
+    else: raise BoostclfError(f"data.aug={preset!r} is not one of {AUG_PRESETS}")
+    for t in tfms:
+        if isinstance(t, AffineCoordTfm): t._encode = MethodType(_encode_fast_grid, t)
+    return tfms
 
 # %% ../nbs/03a_loaders.ipynb #91cbe0a1
 class CachedImage(Transform):

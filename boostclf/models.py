@@ -10,12 +10,28 @@ from pathlib import Path
 import torch, torch.nn as nn
 from .core import BoostclfError, atomic_path
 from .config import ModelCfg
+from .choices import INTERPOLATIONS
 
 # %% auto #0
-__all__ = ['fixed_input_size', 'channels_last_ok', 'build_model', 'param_groups', 'no_decay_params', 'layer_lrs', 'save_weights',
-           'load_state', 'load_weights', 'input_config']
+__all__ = ['IMAGENET_STATS', 'model_stats', 'fixed_input_size', 'channels_last_ok', 'build_model', 'timm_body', 'is_token_model',
+           'param_groups', 'no_decay_params', 'layer_lrs', 'save_weights', 'load_state', 'load_weights', 'input_config']
 
 # %% ../nbs/07_models.ipynb #716c49cc
+IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+def _timm_model(name:str, key:str='model.name') -> str:
+    "`name`, checked against timm's registry"
+    import timm
+    if not timm.is_model(name): raise BoostclfError(f"config key {key}: {name!r} is not a timm model; list candidates with timm.list_models('*{name.split('.')[0][:6]}*')")
+    return name
+
+def model_stats(name:str, # a timm model name, with or without a pretrained tag (`resnet18.a1_in1k`)
+               ) -> tuple:
+    "(mean, std) that normalise inputs for `name`: its pretrained config's, else ImageNet's"
+    import timm
+    pc = timm.get_pretrained_cfg(_timm_model(name))
+    return (tuple(pc.mean), tuple(pc.std)) if pc is not None and pc.mean else IMAGENET_STATS
+
 def fixed_input_size(name:str, # a timm model name, with or without a tag
                     ) -> bool:
     "Whether the model is built for one input size (ViT, DeiT, EVA, Swin, ...): timm's own pretrained-config flag"
@@ -30,7 +46,7 @@ def channels_last_ok(name:str, # a timm model name
 
 def _timm_kwargs(cfg:ModelCfg, img_size:int|None=None) -> dict:
     import timm
-    if not timm.is_model(cfg.name): raise BoostclfError(f"config key model.name: {cfg.name!r} is not a timm model; list candidates with timm.list_models('*{cfg.name.split('.')[0][:6]}*')")
+    _timm_model(cfg.name)
     kw = dict(pretrained=cfg.pretrained)
     # models with a fixed input size (ViT, EVA, Swin, ...) are built for the training size; timm resamples
     # pretrained position embeddings to fit
@@ -64,10 +80,22 @@ def build_model(cfg:ModelCfg, # the `model` section of the config
     return model
 
 # %% ../nbs/07_models.ipynb #1087a734
+def timm_body(model:nn.Module, # from `build_model`: a timm model, or fastai's (TimmBody, head)
+             ) -> nn.Module:
+    "The timm model inside `model`"
+    if isinstance(model, nn.Sequential) and len(model) == 2 and hasattr(model[0], 'model'): return model[0].model
+    if hasattr(model, 'forward_features'): return model
+    raise BoostclfError(f"{type(model).__name__} is not a timm model or fastai's wrapping of one; build it with build_model")
+
+def is_token_model(body:nn.Module, # a timm model (`timm_body`)
+                  ) -> bool:
+    "Whether `body` works on a sequence of patch tokens (ViT, DeiT, EVA, ...) rather than feature maps"
+    return hasattr(body, 'blocks') and hasattr(body, 'patch_embed') and hasattr(body, 'num_prefix_tokens')
+
 def _body_and_head(model:nn.Module):
     "The timm body and the head parameters of a `build_model` network"
-    if isinstance(model, nn.Sequential) and len(model) == 2: return model[0].model, list(model[1].parameters())
-    return model, list(model.get_classifier().parameters())
+    body = timm_body(model)
+    return body, list((model[1] if body is not model else model.get_classifier()).parameters())
 
 def param_groups(model:nn.Module, # from `build_model`
                  per_block:bool=False, # timm's own layer groups of the body (`group_matcher`), for layer-wise LR decay
@@ -143,9 +171,8 @@ def input_config(name:str, # a timm model name, with or without a pretrained tag
                 ) -> dict:
     "How images become inputs for `name`: size, resize method, and the pretrained config's mean, std and interpolation"
     import timm
-    if not timm.is_model(name): raise BoostclfError(f"config key model.name: {name!r} is not a timm model; list candidates with timm.list_models('*{name.split('.')[0][:6]}*')")
+    mean, std = model_stats(name)
     pc = timm.get_pretrained_cfg(name)
-    mean, std = (tuple(pc.mean), tuple(pc.std)) if pc is not None and pc.mean else ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-    interp = pc.interpolation if pc is not None and pc.interpolation in ('bilinear', 'bicubic', 'nearest', 'lanczos') else 'bilinear'
+    interp = pc.interpolation if pc is not None and pc.interpolation in INTERPOLATIONS else 'bilinear'
     return dict(model=name, tag=getattr(pc, 'tag', None) if pc is not None else None, img_size=int(img_size), resize=resize,
                 mean=[float(v) for v in mean], std=[float(v) for v in std], interpolation=interp)

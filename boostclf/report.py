@@ -14,9 +14,10 @@ from .figures import fig_png, img_tag, html_table, html_page
 from .config import load_config, save_config
 from .data import load_contest
 from .runs import Run, as_run
+from .dedup import load_duplicates, kind_counts
 
 # %% auto #0
-__all__ = ['config_table', 'plot_curves', 'fold_scores', 'build_report']
+__all__ = ['config_table', 'plot_curves', 'fold_scores', 'save_report']
 
 # %% ../nbs/13_report.ipynb #dcdcef6f
 def _flat(d:dict, pre:str='') -> dict:
@@ -82,7 +83,7 @@ def _find(runs, name):
             if c.exists(): return c
     return None
 
-def build_report(runs:list, # run folders (or `Run`s), the first is the main one
+def save_report(runs:list, # run folders (or `Run`s), the first is the main one
                  out:str|Path='report.html', # the HTML file to write
                  title:str|None=None, # page title (default: from the runs)
                  eda:str|Path|None=None, # an EDA folder (default: `eda/` in or beside the first run)
@@ -119,9 +120,8 @@ def build_report(runs:list, # run folders (or `Run`s), the first is the main one
     # duplicates
     dups = Path(dups) if dups else (_find(runs, 'duplicates.csv') or (Path(cfg.cv.groups) if cfg.cv.groups and Path(cfg.cv.groups).is_file() else None))
     if dups:
-        d = pd.read_csv(dups, dtype={'image_path': str})
-        g = d.drop_duplicates('group_id')
-        kinds = pd.Series([k for ks in g.kinds.fillna('') for k in str(ks).split(';') if k]).value_counts().rename_axis('kind').reset_index(name='groups')
+        d = load_duplicates(dups)
+        kinds = kind_counts(d).reset_index()
         body = f"<p>{d.group_id.nunique()} duplicate group(s) holding {len(d)} image(s); folds keep each group whole{' (this run grouped by them)' if cfg.cv.groups else ''}.</p>" + html_table(kinds)
         sizes = d.groupby('group_id').size().value_counts().sort_index().rename_axis('images in the group').reset_index(name='groups')
         body += '<p>Group sizes (a large group is worth a look: every member is a direct copy of every other):</p>' + html_table(sizes)
@@ -144,8 +144,8 @@ def build_report(runs:list, # run folders (or `Run`s), the first is the main one
     # errors and CAMs of the main run
     err_dir, cam_dir = main/'errors', main/'cams'
     if make_missing and not (err_dir/'summary.json').is_file() and (main/'oof.npz').is_file():
-        from boostclf.errors import analyse_errors
-        analyse_errors(main, err_dir, dups=dups, n_gallery=12, cam_method=cam_method)
+        from boostclf.errors import save_errors
+        save_errors(main, err_dir, dups=dups, n_gallery=12, cam_method=cam_method)
     if (err_dir/'summary.json').is_file():
         s = json.loads((err_dir/'summary.json').read_text())
         body = (f"<p>Out-of-fold accuracy {s['accuracy']:.3f} on {s['n']} images; {s['errors']} errors; expected calibration error {s['ece']:.3f}; "

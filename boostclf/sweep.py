@@ -15,7 +15,7 @@ from .config import load_config, Config
 from .choices import SWEEP_METRICS
 
 # %% auto #0
-__all__ = ['SPACE_TYPES', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'run_sweep', 'sweep_results',
+__all__ = ['SPACE_TYPES', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'run_sweep', 'save_sweep',
            'wandb_sweep_config']
 
 # %% ../nbs/15_sweep.ipynb #149937d8
@@ -136,7 +136,7 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
     return study
 
 # %% ../nbs/15_sweep.ipynb #4a977292
-def sweep_results(study, # from `run_sweep` (or `optuna.load_study`)
+def save_sweep(study, # from `run_sweep` (or `optuna.load_study`)
                   out:str|Path, # folder for trials.csv and the plots
                  ) -> pd.DataFrame:
     "Write trials.csv, history.png and importances.png; return the table, best first"

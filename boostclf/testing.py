@@ -14,7 +14,7 @@ from .config import load_config
 from .runs import Run
 
 # %% auto #0
-__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_run', 'check_in_browser', 'render_page']
+__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_run', 'check_in_browser', 'run_in_jupyterlab', 'render_page']
 
 # %% ../nbs/91_testing.ipynb #c795f957
 DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=64),
@@ -100,6 +100,82 @@ def _browse(pw, exe, args, pages, shots, timeout_ms):
                                 images=pd.DataFrame(imgs, columns=['alt', 'complete', 'width', 'height', 'colours'])))
         finally: b.close()
     return out
+
+# %% ../nbs/91_testing.ipynb #afcbcfc0
+_LAB_SETTINGS = {'@jupyterlab/apputils-extension/notification.jupyterlab-settings': '{"fetchNews": "false", "checkForUpdates": false}'}
+
+_CELLS_DONE_JS = """() => { const p = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'));
+  return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.innerText)); }"""
+
+def run_in_jupyterlab(notebook:str|Path, # the notebook to open; its folder is the server's root
+                      steps=None, # a function of the Playwright page, called once every cell has run; what it returns is returned
+                      screenshot:str|Path|None=None, # where to save a PNG of the page at the end
+                      chromium:str|None=None, # the browser binary (default as in `check_in_browser`)
+                      timeout_s:float=180, # limit for the server to start and for the cells to run
+                     ) -> dict:
+    "Start JupyterLab on localhost, run `notebook`'s cells through the Run menu in headless Chromium, then call `steps(page)`"
+    import shutil as _sh, socket, subprocess, sys, tempfile, time, urllib.request
+    pw = optional_import('playwright.sync_api', 'dev', 'run_in_jupyterlab')
+    exe = chromium or os.environ.get('BOOSTCLF_CHROMIUM') or _sh.which('chromium') or _sh.which('chromium-browser') or _sh.which('google-chrome')
+    if not exe: raise BoostclfError("no Chromium found; install it (Debian: apt-get install chromium) or pass chromium=PATH")
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file(): raise BoostclfError(f"{notebook} does not exist")
+    home = Path(tempfile.mkdtemp(prefix='boostclf-lab-'))
+    for k, v in _LAB_SETTINGS.items(): (home/'settings'/k).parent.mkdir(parents=True, exist_ok=True); (home/'settings'/k).write_text(v)
+    env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'}  # the kernel draws inline, as a user's does
+    env.update(JUPYTERLAB_SETTINGS_DIR=str(home/'settings'), JUPYTERLAB_WORKSPACES_DIR=str(home/'workspaces'), JUPYTER_RUNTIME_DIR=str(home/'runtime'))
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    token = os.urandom(12).hex()
+    cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}', f'--IdentityProvider.token={token}',
+           f'--ServerApp.root_dir={notebook.parent}', '--LabApp.extension_manager=readonly']
+    if hasattr(os, 'geteuid') and os.geteuid() == 0: cmd.append('--allow-root')  # CI containers run as root
+    log = home/'lab.log'
+    t0 = time.time()
+    with open(log, 'w') as lf: srv = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, env=env)
+    try:
+        while True:
+            try: urllib.request.urlopen(f'http://127.0.0.1:{port}/api/status?token={token}', timeout=2); break
+            except OSError:
+                if srv.poll() is not None or time.time() - t0 > timeout_s:
+                    raise BoostclfError(f"JupyterLab did not start: {log.read_text()[-1500:]}")
+                time.sleep(0.25)
+        url = f'http://127.0.0.1:{port}/lab/tree/{notebook.name}?token={token}'
+        from concurrent.futures import ThreadPoolExecutor  # Playwright's sync API needs a thread without an asyncio loop
+        with ThreadPoolExecutor(1) as ex: res = ex.submit(_drive_lab, pw, exe, url, steps, screenshot, timeout_s).result()
+        return dict(res, seconds=time.time() - t0)
+    finally:
+        srv.terminate()
+        try: srv.wait(20)
+        except subprocess.TimeoutExpired: srv.kill()
+        _sh.rmtree(home, ignore_errors=True)
+
+def _drive_lab(pw, exe, url, steps, screenshot, timeout_s):
+    import time
+    with pw.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=['--no-sandbox', '--disable-gpu'])
+        try:
+            pg = b.new_page(viewport=dict(width=1280, height=1000))
+            page_errors = []
+            pg.on('pageerror', lambda e: page_errors.append(str(e)))
+            pg.goto(url, timeout=timeout_s * 1000)
+            pg.wait_for_selector('.jp-Notebook .jp-CodeCell', timeout=timeout_s * 1000)
+            try:
+                pg.wait_for_selector('#jp-main-statusbar >> text=/ipykernel.*Idle/', timeout=timeout_s * 1000)  # the kernel is up
+                pg.click('.lm-MenuBar-itemLabel:text-is("Run")')
+                pg.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
+                t0 = time.time()
+                while not pg.evaluate(_CELLS_DONE_JS):
+                    if time.time() - t0 > timeout_s: raise BoostclfError(f"the notebook's cells had not all run after {timeout_s} s")
+                    if pg.locator('.jp-Dialog .jp-mod-accept').count(): pg.click('.jp-Dialog .jp-mod-accept')  # a kernel chooser, if the session was not settled: the notebook's kernel
+                    time.sleep(0.25)
+                errors = pg.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]').all_inner_texts()
+                result = steps(pg) if steps and not errors else None
+            finally:  # a screenshot of a failure is the first thing to look at
+                if screenshot:
+                    Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+                    pg.screenshot(path=str(screenshot))
+            return dict(result=result, cell_errors=errors, page_errors=page_errors)
+        finally: b.close()
 
 # %% ../nbs/91_testing.ipynb #876de572
 _CELL_KEYS = {'cell_type', 'id', 'metadata', 'source', 'outputs', 'execution_count', 'attachments'}
