@@ -1,4 +1,4 @@
-"""Every contest team fine-tunes pretrained timm backbones: here that road runs end to end without a hub, from a checkpoint pretrained on the spot, and is shown to beat a frozen body and training from scratch.
+"""Every contest team fine-tunes pretrained timm backbones: here that road runs end to end without a hub, from a checkpoint pretrained on the spot, and is compared with a frozen body and with training from scratch.
 
 Docs: https://boostclf.github.io/boostclf/transfer.html.md"""
 
