@@ -102,7 +102,11 @@ def main(path:str=None, # a notebook or folder (default: the project's nbs/)
     capture = tmp/'_executed'; capture.mkdir()
 
     # longest first (times of the last run on this machine), so that no long notebook starts last and runs alone
-    times_file = Path(os.environ.get('BOOSTCLF_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'boostclf')/'nbtest_times.json'
+    cache_dir = Path(os.environ.get('BOOSTCLF_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'boostclf')
+    times_file = cache_dir/'nbtest_times.json'
+    # image caches the tests build for their throwaway contests are removed at the end (the cached demo runs stay, so
+    # that the next run is fast); without this, each run left about 60 cache files behind
+    caches_before = set(cache_dir.glob('*.npy'))
     try: last = json.loads(times_file.read_text())
     except (OSError, ValueError): last = {}
     order = sorted(files, key=lambda f: -last.get(f.name, 0))
@@ -121,7 +125,9 @@ def main(path:str=None, # a notebook or folder (default: the project's nbs/)
             if outputs: write_outputs(f, executed, tmp)
             elif (bad := stale_outputs(executed, json.loads(f.read_text()))):
                 stale[f] = bad; results[i] = (False, results[i][1])
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for f in set(cache_dir.glob('*.npy')) - caches_before: f.unlink(missing_ok=True)
     for f, bad in stale.items():
         print(f"STALE OUTPUTS {f.relative_to(cfg.config_path)}: " + '; '.join(f"cell {cid} shows {'+'.join(k)} but the committed notebook has {'+'.join(o) or 'nothing'}" for cid, k, o in bad[:5])
               + " (run `python tools/nbtest.py --outputs`, then nbdev-clean, and commit)", flush=True)
