@@ -288,8 +288,8 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
               n_classes:int=4, # hardest classes to show, one grid each
               device=None, # where to run (default: the GPU if there is one)
               data:str|Path|None=None, # the contest's data folder, if not where the run's config says
-             ) -> pd.DataFrame:
-    "Write CAM grids (errors, hardest classes, most confused pair), per-image overlays and `cams.csv`; return the table"
+             ) -> Path:
+    "Write CAM grids (errors, hardest classes, most confused pair), per-image overlays and their index `cams.csv`; return the index's path"
     from boostclf.core import write_csv, atomic_write
     run = as_run(run, data); out = Path(out); p, truth = oof_truth(run)
     pred = p.pred_targets
@@ -314,9 +314,7 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
                 with atomic_write(f, 'wb') as fh: fh.write(array_png(cam_on_image(files[i], r.cam, c.attrs['resize'])))
             tables.append(dict(grid=f'{name}.png', image_path=r.image_path, fold=r.fold, true=tr.get(r.image_path), explained=r.target,
                                pred=r.pred, prob=r.prob, overlay=str(f.relative_to(out))))
-    table = pd.DataFrame(tables)
-    write_csv(table, out/'cams.csv')
-    return table
+    return write_csv(pd.DataFrame(tables), out/'cams.csv')
 
 # %% ../nbs/11_cam.ipynb #54042dfd
 def cam_browser(run:str|Path, # a run folder

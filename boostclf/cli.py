@@ -16,7 +16,7 @@ from .data import _where, check_contest, load_contest, make_folds, save_folds, s
 from .choices import IMAGE_CHECKS, TTA_MODES, BLEND_METHODS, WEIGHT_FITS, CAM_METHODS, NOISE_METHODS, SWEEP_METRICS
 from .demo import make_demo_contest, manifest_path, load_manifest
 from .eda import save_eda
-from .dedup import find_duplicates, removal_plan, save_duplicates, kind_counts
+from .dedup import find_duplicates, removal_plan, save_duplicates, removal_csv, kind_counts
 
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
@@ -93,12 +93,12 @@ def boostclf_dedup(
     try:
         contest = load_contest(path, strict=False, images='full')
         report = find_duplicates(contest, max_distance=threshold, flips=not no_flips)
-        r, p = save_duplicates(report, plan := removal_plan(report, contest), out)
+        r = save_duplicates(report, plan := removal_plan(report, contest), out)
     except BoostclfError as e: sys.exit(f"boostclf-dedup: {e}")
     kinds = kind_counts(report)
     print(f"{report.group_id.nunique()} group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
     print(f"{(plan.action == 'drop').sum()} training image(s) to drop, {(plan.action == 'review').sum()} to review")
-    print(f"groups: {r}\nplan:   {p}")
+    print(f"groups: {r}\nplan:   {removal_csv(r)}")
 
 # %% ../nbs/90_cli.ipynb #89203791
 @call_parse(pos=['config'])
@@ -244,9 +244,10 @@ def boostclf_cam(
     "Grad-CAM grids of a run: confident errors, hardest classes, the most confused pair"
     from boostclf.cam import save_cams
     import matplotlib; matplotlib.use('Agg')
-    try: table = save_cams(run, out, method, n, n_classes, device=device, data=data)
+    try: csv = save_cams(run, out, method, n, n_classes, device=device, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-cam: {e}")
-    print(f"{table.grid.nunique()} grid(s), {len(table)} image(s) explained with {method}\ngrids:    {Path(out)}\ntable:    {Path(out)/'cams.csv'}")
+    table = pd.read_csv(csv)
+    print(f"{table.grid.nunique()} grid(s), {len(table)} image(s) explained with {method}\ngrids:    {Path(out)}\ntable:    {csv}")
 
 @call_parse
 def boostclf_errors(
@@ -262,11 +263,11 @@ def boostclf_errors(
     "Error analysis of a run's out-of-fold predictions: errors.csv and a self-contained errors.html"
     from boostclf.errors import save_errors
     import json, matplotlib; matplotlib.use('Agg')
-    try: paths = save_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise, device=device, data=data)
+    try: page = save_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise, device=device, data=data)
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-errors: {e}")
-    s = json.loads(paths['summary'].read_text())
+    s = json.loads((page.parent/'summary.json').read_text())
     print(f"{s['n']} images, accuracy {s['accuracy']:.3f}, {s['errors']} errors, ECE {s['ece']:.3f}, {s['suspects']} label-noise suspect(s) ({s['suspect_method']})")
-    for k in ('errors', 'html'): print(f"{k + ':':8s} {paths[k]}")
+    print(f"errors:  {page.parent/'errors.csv'}\nhtml:    {page}")
 
 # %% ../nbs/90_cli.ipynb #6f698094
 @call_parse
@@ -313,7 +314,7 @@ def boostclf_sweep(
             with atomic_write(wandb_config) as f: f.write(yaml.safe_dump(wandb_sweep_config(space, metric), sort_keys=False))
             print(f"wandb sweep config: {wandb_config} (wandb sweep {wandb_config})"); return
         study = run_sweep(config, space, trials, out, storage, study_name, metric, seed)
-        table = save_sweep(study, out)
+        table = pd.read_csv(save_sweep(study, out))
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-sweep: {e}")
     cols = [c for c in ['number', 'state', 'value', *yaml.safe_load(Path(space).read_text())] if c in table]
     print(table[cols].head(10).to_string(index=False))

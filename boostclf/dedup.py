@@ -17,7 +17,7 @@ from .data import Contest, load_contest
 
 # %% auto #0
 __all__ = ['DUPLICATE_COLUMNS', 'ink_thumbnail', 'dct_hash', 'hamming_pairs', 'find_duplicates', 'score_duplicates',
-           'removal_plan', 'save_duplicates', 'load_duplicates', 'kind_counts', 'show_duplicates']
+           'removal_plan', 'removal_csv', 'save_duplicates', 'load_duplicates', 'kind_counts', 'show_duplicates']
 
 # %% ../nbs/05_dedup.ipynb #f0ad99eb
 def ink_thumbnail(path:str|Path, # image file
@@ -209,14 +209,21 @@ def removal_plan(dups:pd.DataFrame, # the group report, from `find_duplicates`
     return pd.DataFrame(rows, columns=['image_path', 'group_id', 'action', 'kept', 'reason'])
 
 # %% ../nbs/05_dedup.ipynb #8214bb78
+def removal_csv(report:str|Path, # the group report's CSV path
+               ) -> Path:
+    "Where the removal plan of the group report at `report` lives: beside it, as `<name>_removal.csv`"
+    report = Path(report)
+    return report.with_name(f'{report.stem}_removal.csv')
+
 def save_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicates`
                     plan:pd.DataFrame, # from `removal_plan`
-                    out:str|Path, # the report's CSV path; the plan goes beside it as `<name>_removal.csv`
-                   ) -> tuple:
-    "Write the group report (its kinds as `exact;leak`) and the removal plan; return both paths"
+                    out:str|Path, # the report's CSV path; the plan goes beside it (`removal_csv`)
+                   ) -> Path:
+    "Write the group report (its kinds as `exact;leak`) and, beside it, the removal plan; return the report's path"
     out = Path(out)
     flat = dups.assign(kinds=[k if isinstance(k, str) else ';'.join(k) for k in dups.kinds])
-    return write_csv(flat, out), write_csv(plan, out.with_name(f'{out.stem}_removal.csv'))
+    write_csv(plan, removal_csv(out))
+    return write_csv(flat, out)
 
 def load_duplicates(path:str|Path, # a group report written by `save_duplicates` or `boostclf-dedup`
                    ) -> pd.DataFrame:

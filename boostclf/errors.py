@@ -238,8 +238,8 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
                    method:str='auto', # noise-suspect method
                    device=None, # where the gallery's CAMs run (default: the GPU if there is one)
                    data:str|Path|None=None, # the contest's data folder, if not where the run's config says
-                  ) -> dict:
-    "Write errors.csv, per-class, pair and calibration tables, figures, summary.json and a self-contained errors.html; return their paths"
+                  ) -> Path:
+    "Write errors.csv, per-class, pair and calibration tables, figures, summary.json and a self-contained errors.html beside them; return the page's path"
     from boostclf.images import load_image
     run = as_run(run, data); out = Path(out) if out else run/'errors'
     p, truth = oof_truth(run)
@@ -251,11 +251,9 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     cm = top_confusion(p, truth, n_confusion)
     figs = {'confusion': plot_confusion(cm), 'reliability': plot_reliability(tab, ece), 'class_recall': _plot_recall(per_class)}
     pngs = {k: fig_png(f) for k, f in figs.items()}
-    paths = {}
     for k, b in pngs.items():
         with atomic_write(out/f'{k}.png', 'wb') as f: f.write(b)
-        paths[k] = out/f'{k}.png'
-    for k, df in dict(errors=errs, per_class=per_class, confused_pairs=pairs, calibration=tab).items(): paths[k] = write_csv(df, out/f'{k}.csv')
+    for k, df in dict(errors=errs, per_class=per_class, confused_pairs=pairs, calibration=tab).items(): write_csv(df, out/f'{k}.csv')
     worst = errs[~errs.correct].sort_values('prob_pred', ascending=False).head(n_gallery)
     sus = errs[errs.suspect].sort_values('suspect_rank').head(n_gallery)
     show = pd.concat([worst, sus]).drop_duplicates('image_path')
@@ -270,7 +268,7 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     summary = dict(run=str(run), n=len(errs), accuracy=acc, errors=int((~errs.correct).sum()), ece=ece, suspects=int(errs.suspect.sum()),
                    suspect_method=errs.attrs.get('suspect_method'), in_duplicate_groups=int(errs.dup_group.notna().sum()),
                    top_pairs=pairs.head(5)[['true_name', 'pred_name', 'count']].to_dict('records'), cam_method=cam_method)
-    paths['summary'] = write_json(summary, out/'summary.json')
+    write_json(summary, out/'summary.json')
     img = lambda k: img_tag(pngs[k], k)
     page = html_page(f'Errors: {run.name}', f"""<h1>Error analysis of {html.escape(str(run))}</h1>
 <p>{len(errs)} out-of-fold images, accuracy {acc:.3f}, {summary['errors']} errors, ECE {ece:.3f}; {summary['suspects']} label-noise suspect(s) ({summary['suspect_method']});
@@ -281,8 +279,7 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
 <h2>Most confident errors</h2>{_gallery(worst, cams, thumbs)}
 <h2>Label-noise suspects</h2><p>Images whose label the out-of-fold models doubt most; check them by eye before relabelling or dropping.</p>{_gallery(sus, cams, thumbs)}""")
     with atomic_write(out/'errors.html') as f: f.write(page)
-    paths['html'] = out/'errors.html'
-    return paths
+    return out/'errors.html'
 
 def _plot_recall(per_class:pd.DataFrame):
     "Per-class recall, sorted: the shape of the tail at 500 classes"

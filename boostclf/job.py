@@ -50,7 +50,7 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     import matplotlib; matplotlib.use('Agg')
     import numpy as np
     from boostclf.eda import save_eda
-    from boostclf.dedup import find_duplicates, removal_plan, save_duplicates, kind_counts
+    from boostclf.dedup import find_duplicates, removal_plan, save_duplicates, removal_csv, kind_counts
     from boostclf.train import fit_folds
     from boostclf.inference import predict, write_submission, check_submission
     from boostclf.ensemble import ensemble_oof, ensemble_test, apply_leaks
@@ -71,7 +71,7 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     step("exploring the data and finding duplicates")
     eda = save_eda(contest, out/'eda')
     dups = find_duplicates(contest)
-    dup_csv, plan_csv = save_duplicates(dups, removal_plan(dups, contest), out/'duplicates.csv')
+    dup_csv = save_duplicates(dups, removal_plan(dups, contest), out/'duplicates.csv')
     kinds = kind_counts(dups)
     step.note(f"{dups.group_id.nunique()} duplicate group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
     cfgs = job_configs(data, dup_csv, runs, size, seed)
@@ -95,7 +95,7 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     step.note(f"weights {', '.join(f'{x:.2f}' for x in w)}; {len(overrides)} leaked test image(s) take their training label; {sub} checked")
     step("Grad-CAM grids and error analysis of run a")
     save_cams(run_dirs[0], run_dirs[0]/'cams', n=size['cam_n'], n_classes=2)
-    errs = save_errors(run_dirs[0], run_dirs[0]/'errors', dups=dup_csv, n_gallery=12)
+    errs_html = save_errors(run_dirs[0], run_dirs[0]/'errors', dups=dup_csv, n_gallery=12)
     step("writing the report")
     key = load_manifest(data)['answers']
     sub_df = pd.read_csv(sub)
@@ -104,8 +104,8 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     notes = (f"Hidden answer key (demo only): the submission scores {acc:.3f}; the members alone {', '.join(f'{k} {v:.3f}' for k, v in members.items())}.")
     report = save_report(run_dirs, out/'report.html', title='boostclf demo contest', eda=eda.parent, dups=dup_csv, ensemble=ens_csv, submission=sub, notes=notes)
     step.done()
-    res = dict(data=data, manifest=manifest_path(data), eda=eda, duplicates=dup_csv, removal_plan=plan_csv, runs=run_dirs, ensemble=ens_csv,
-               submission=sub, cams=run_dirs[0]/'cams', errors=errs['html'], report=report, test_accuracy=acc, member_accuracy=members,
+    res = dict(data=data, manifest=manifest_path(data), eda=eda, duplicates=dup_csv, removal_plan=removal_csv(dup_csv), runs=run_dirs, ensemble=ens_csv,
+               submission=sub, cams=run_dirs[0]/'cams', errors=errs_html, report=report, test_accuracy=acc, member_accuracy=members,
                oof_accuracy=float(table.accuracy.iloc[-1]), minutes=(time.time() - t0) / 60)
     write_json({k: (str(v) if isinstance(v, Path) else v) for k, v in res.items()}, out/'job.json')
     return res

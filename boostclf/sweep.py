@@ -138,8 +138,8 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
 # %% ../nbs/15_sweep.ipynb #4a977292
 def save_sweep(study, # from `run_sweep` (or `optuna.load_study`)
                   out:str|Path, # folder for trials.csv and the plots
-                 ) -> pd.DataFrame:
-    "Write trials.csv, history.png and importances.png; return the table, best first"
+                 ) -> Path:
+    "Write the trial table `trials.csv` (best first), history.png and importances.png; return the table's path"
     import matplotlib.pyplot as plt, warnings
     from optuna.visualization import matplotlib as ovm
     from boostclf.figures import save_png
@@ -149,7 +149,7 @@ def save_sweep(study, # from `run_sweep` (or `optuna.load_study`)
     if 'duration' in df: df['duration'] = df.duration.dt.total_seconds()
     asc = study.direction.name == 'MINIMIZE'
     df = df.sort_values('value', ascending=asc, na_position='last').reset_index(drop=True)
-    write_csv(df, out/'trials.csv')
+    csv = write_csv(df, out/'trials.csv')
     complete = [t for t in study.trials if t.state.name == 'COMPLETE']
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # Optuna marks its matplotlib plots experimental
@@ -159,7 +159,7 @@ def save_sweep(study, # from `run_sweep` (or `optuna.load_study`)
     for k, f in figs.items():
         f.set_size_inches(6, 3.5)
         save_png(f, out/f'{k}.png')
-    return df
+    return csv
 
 # %% ../nbs/15_sweep.ipynb #c87aa6e3
 def wandb_sweep_config(space:str|Path|dict, # the search space
