@@ -101,13 +101,13 @@ def check_submission(path:str|Path, # the submission CSV
                     ) -> pd.DataFrame:
     "Every problem with a submission file: row, column, message (empty when it is ready to upload)"
     contest = data if isinstance(data, Contest) else load_contest(data, images='none')
-    probs = []
-    def add(row, col, msg): probs.append(dict(row=row, column=col, message=msg))
+    problems = []
+    def add(row, col, msg): problems.append(dict(row=row, column=col, message=msg))
     try: sub = pd.read_csv(path, dtype={'image_path': str})
     except Exception as e: return pd.DataFrame([dict(row=None, column=None, message=f"{path} cannot be read as CSV: {e}")])
     if list(sub.columns) != ['ID', 'image_path', 'target']:
         add(None, None, f"columns are {list(sub.columns)}; the contest expects ID,image_path,target")
-        return pd.DataFrame(probs)
+        return pd.DataFrame(problems)
     n = len(contest.test)
     if len(sub) != n: add(None, None, f"{len(sub)} rows; test.csv has {n}")
     ids = pd.to_numeric(sub.ID, errors='coerce')
@@ -119,4 +119,4 @@ def check_submission(path:str|Path, # the submission CSV
     known = set(contest.targets)
     for i in np.flatnonzero(t.isna().values | (t != t.round()).values): add(int(i), 'target', f"{sub.target[i]!r} is not an integer class id")
     for i in np.flatnonzero(~t.isin(known).values & t.notna().values): add(int(i), 'target', f"{sub.target[i]} is not a class of this contest (targets {min(known)}..{max(known)})")
-    return pd.DataFrame(probs, columns=['row', 'column', 'message'])
+    return pd.DataFrame(problems, columns=['row', 'column', 'message'])

@@ -168,10 +168,10 @@ def save_report(runs:list, # run folders (or `Run`s), the first is the main one
     # submission
     if submission and Path(submission).is_file():
         from boostclf.inference import check_submission
-        probs = check_submission(submission, contest)
+        problems = check_submission(submission, contest)
         sub = pd.read_csv(submission)
-        body = (f'<p class="ok">{html.escape(Path(submission).name)}: {len(sub)} rows, ready to upload.</p>' if not len(probs) else
-                f'<p class="bad">{html.escape(Path(submission).name)}: {len(probs)} problem(s).</p>' + html_table(probs, 50))
+        body = (f'<p class="ok">{html.escape(Path(submission).name)}: {len(sub)} rows, ready to upload.</p>' if not len(problems) else
+                f'<p class="bad">{html.escape(Path(submission).name)}: {len(problems)} problem(s).</p>' + html_table(problems, 50))
         dist = sub.target.map(dict(zip(contest.targets, contest.classes))).value_counts().rename_axis('class_name').reset_index(name='predicted')
         body += '<p>Predicted classes, commonest first (a submission that predicts few classes is a warning):</p>' + html_table(dist, 10)
     else: body = missing('submission', 'pass the CSV from boostclf-submit or boostclf-ensemble')
