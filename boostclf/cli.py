@@ -304,10 +304,10 @@ def boostclf_sweep(
     wandb_config:str=None, # instead of running, write the space as a wandb sweep config to this YAML file
 ):
     "Hyperparameter search with Optuna (TPE, median pruning); start it on several machines with one --storage to share a study"
+    if not (config and space): sys.exit("boostclf-sweep: give CONFIG and --space SPACE.yaml")  # before the imports that take seconds
     import yaml
     from boostclf.sweep import run_sweep, save_sweep, wandb_sweep_config
     import matplotlib; matplotlib.use('Agg')
-    if not (config and space): sys.exit("boostclf-sweep: give CONFIG and --space SPACE.yaml")
     try:
         if wandb_config:
             from boostclf.core import atomic_write
