@@ -4,16 +4,18 @@ measured in the same run. Prints images/s for each and their ratio; asserts noth
 
     python benchmarks/loader.py            # 10 classes x 100 images, 3 epochs
     python benchmarks/loader.py --quick    # a few seconds, for the tests
+    python benchmarks/loader.py --device cuda   # on a GPU machine: boostclf augments on the GPU
 """
 import os, sys, time, shutil, tempfile
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, store_true
 
-def epoch_rate(dl, count):
-    "Images per second over one pass of `dl`"
+def epoch_rate(dl, count, device='cpu'):
+    "Images per second over one pass of `dl`, each batch on `device` (and finished there) before it counts"
     t0, n = time.perf_counter(), 0
-    for xb, yb in dl: n += count(xb)
+    for xb, yb in dl: n += count(xb.to(device, non_blocking=True))
+    if torch.device(device).type == 'cuda': torch.cuda.synchronize()
     return n / (time.perf_counter() - t0), n
 
 @call_parse
@@ -25,6 +27,7 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
          n_classes:int=10, # demo classes
          per_class:int=100, # demo images per class
          tv_workers:int=None, # torchvision DataLoader workers (default: the CPU count)
+         device:str='cpu', # where batches go: cpu, or cuda (boostclf then augments there, with its GPU loader settings)
         ):
     "Print images/s of boostclf's training loader and of a torchvision baseline, and their ratio"
     from torchvision import datasets, transforms as T
@@ -42,21 +45,21 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     folds = make_folds(contest, n_folds=5, seed=0)
     mean, std = model_stats('resnet18')
     print(f"demo contest: {len(contest.train)} training images, fold 0 trains on {(folds.fold != 0).sum()}; "
-          f"{size}px, batch {bs}, {cpus} CPU(s), torch threads {torch.get_num_threads()}")
+          f"{size}px, batch {bs}, {cpus} CPU(s), torch threads {torch.get_num_threads()}, device {device}")
 
     # boostclf: building the loaders builds the cache, so the cold figure includes it
     t0 = time.perf_counter()
     dls = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
-                      cache_dir=work/'cache', device='cpu')
+                      cache_dir=work/'cache', device=device)
     build = time.perf_counter() - t0
-    rates = [epoch_rate(dls.train, len) for _ in range(epochs)]
+    rates = [epoch_rate(dls.train, len, device) for _ in range(epochs)]
     bc_cold = rates[0][1] / (rates[0][1] / rates[0][0] + build)
     bc_warm = sum(r for r, _ in rates[1:]) / max(1, len(rates) - 1)
 
     # boostclf without the cache: the same pipeline decoding every file every epoch
     nc = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
-                     cache=False, num_workers=tv_workers, device='cpu')
-    nc_rate = epoch_rate(nc.train, len)[0]
+                     cache=False, num_workers=tv_workers, device=device)
+    nc_rate = epoch_rate(nc.train, len, device)[0]
 
     # torchvision: ImageFolder + DataLoader, per-image transforms in worker processes
     tfm = T.Compose([T.Resize((size, size)), T.RandomHorizontalFlip(), T.RandomAffine(10, scale=(0.9, 1.1), fill=255),
@@ -65,12 +68,12 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     train_paths = set(str((data/'train'/p).resolve()) for p in folds.image_path[folds.fold != 0])
     idx = [i for i, (p, _) in enumerate(ds.samples) if str(Path(p).resolve()) in train_paths]
     dl = DataLoader(Subset(ds, idx), batch_size=bs, shuffle=True, drop_last=True, num_workers=tv_workers,
-                    persistent_workers=tv_workers > 0)
-    tv = [epoch_rate(dl, len) for _ in range(epochs)]
+                    persistent_workers=tv_workers > 0, pin_memory=torch.device(device).type == 'cuda')
+    tv = [epoch_rate(dl, len, device) for _ in range(epochs)]
     tv_cold, tv_warm = tv[0][0], sum(r for r, _ in tv[1:]) / max(1, len(tv) - 1)
 
     print(f"\n{'loader':58}{'cold img/s':>12}{'warm img/s':>12}")
-    print(f"{'boostclf contest_dls (cache, batch aug, 0 workers)':58}{bc_cold:12.0f}{bc_warm:12.0f}")
+    print(f"{f'boostclf contest_dls (cache, batch aug, {dls.train.fake_l.num_workers} workers)':58}{bc_cold:12.0f}{bc_warm:12.0f}")
     print(f"{f'boostclf contest_dls without cache ({tv_workers} workers)':58}{'':12}{nc_rate:12.0f}")
     print(f"{f'torchvision ImageFolder + DataLoader ({tv_workers} workers)':58}{tv_cold:12.0f}{tv_warm:12.0f}")
     print(f"\nratio boostclf / torchvision: warm {bc_warm / tv_warm:.2f}, cold (cache build included) {bc_cold / tv_cold:.2f}")
