@@ -4,7 +4,9 @@
 - training images/s and MFU (model FLOP/s, counted by torch's FlopCounterMode for one forward+backward, over the
   measured matmul peak) for convnext_tiny at 224 px and eva02_large_patch14_448 at 448 px: bf16 autocast,
   channels_last for the CNN, and torch.compile where it compiles (else eager, and the table says so);
-- boostclf's trainer against a plain PyTorch loop (`benchmarks/train_overhead.py`, bf16, same model and batches).
+- boostclf's trainer against a plain PyTorch loop (`benchmarks/train_overhead.py`, bf16, same model and batches);
+- the training loader's first and later epochs against torchvision's (`benchmarks/loader.py --device cuda`: boostclf
+  augments on the GPU, torchvision in worker processes).
 
 Without a GPU it says so and exits 0. Weights are random (pretrained=False): nothing is downloaded.
 
@@ -86,3 +88,7 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     for w, s, u, n in rows: print(f"{w:38s} {s:>14s} {u:>12s}  {n}")
     print("\nboostclf trainer against a plain loop (benchmarks/train_overhead.py):")
     print('\n'.join('  ' + l for l in ov) if r.returncode == 0 else f"  failed: {r.stderr[-800:]}")
+    r = subprocess.run([sys.executable, str(Path(__file__).with_name('loader.py')), '--device', 'cuda', *(['--quick'] if quick else [])],
+                       capture_output=True, text=True)
+    print("\ntraining loader against torchvision (benchmarks/loader.py --device cuda):")
+    print('\n'.join('  ' + l for l in r.stdout.splitlines() if 'img/s' in l or 'workers' in l or 'ratio' in l) if r.returncode == 0 else f"  failed: {r.stderr[-800:]}")
