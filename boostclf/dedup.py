@@ -16,7 +16,7 @@ from .images import load_image, ImageLoadError
 from .data import Contest, load_contest
 
 # %% auto #0
-__all__ = ['DUPLICATE_COLUMNS', 'ink_thumbnail', 'dct_hash', 'hamming_pairs', 'find_duplicates', 'score_duplicates',
+__all__ = ['DUPLICATE_COLUMNS', 'ink_thumbnail', 'dct_hash', 'hamming_pairs', 'kinds_text', 'find_duplicates', 'score_duplicates',
            'removal_plan', 'removal_csv', 'save_duplicates', 'load_duplicates', 'kind_counts', 'show_duplicates']
 
 # %% ../nbs/05_dedup.ipynb #f0ad99eb
@@ -104,6 +104,11 @@ def _copy_groups(nodes, adj:dict) -> list:
         left -= g; out.append(sorted(g))
 
 DUPLICATE_COLUMNS = ['group_id', 'kinds', 'split', 'image_path', 'class_name', 'component']  # the group report's columns
+
+def kinds_text(kinds, # a group's kinds: a list (in memory) or already text
+              ) -> str:
+    "A group's kinds as the report writes them on disk: `exact;leak`"
+    return kinds if isinstance(kinds, str) else ';'.join(kinds)
 
 def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently)
                     max_distance:int=48, # candidate pairs differ in at most this many of the 255 hash bits
@@ -197,7 +202,7 @@ def removal_plan(dups:pd.DataFrame, # the group report, from `find_duplicates`
     "image_path, group_id, action ('drop' or 'review'), kept, reason for the training members of each group"
     rows = []
     for gid, g in dups[dups.split == 'train'].groupby('group_id'):
-        kinds = ';'.join(g.kinds.iloc[0])
+        kinds = kinds_text(g.kinds.iloc[0])
         if 'conflict' in g.kinds.iloc[0]:
             rows += [dict(image_path=p, group_id=gid, action='review', kept='', reason=f"label conflict ({kinds}): check which label is right")
                      for p in g.image_path]
@@ -221,7 +226,7 @@ def save_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicates
                    ) -> Path:
     "Write the group report (its kinds as `exact;leak`) and, beside it, the removal plan; return the report's path"
     out = Path(out)
-    flat = dups.assign(kinds=[k if isinstance(k, str) else ';'.join(k) for k in dups.kinds])
+    flat = dups.assign(kinds=[kinds_text(k) for k in dups.kinds])
     write_csv(plan, removal_csv(out))
     return write_csv(flat, out)
 
@@ -233,6 +238,8 @@ def load_duplicates(path:str|Path, # a group report written by `save_duplicates`
     d = pd.read_csv(path, dtype={'kinds': str, 'split': str, 'image_path': str, 'class_name': str}, keep_default_na=False)
     missing = [c for c in DUPLICATE_COLUMNS if c not in d.columns]
     if missing: raise BoostclfError(f"{path} lacks column(s) {missing}: it is not a duplicate report; write one with boostclf-dedup DATA --out {path.name}")
+    if d.kinds.str.startswith('[').any():
+        raise BoostclfError(f"{path}: its kinds are Python lists (a report saved with DataFrame.to_csv); write it with save_duplicates, which stores them as exact;leak")
     return d.assign(kinds=[k.split(';') if k else [] for k in d.kinds])
 
 def kind_counts(dups:pd.DataFrame, # the group report, from `find_duplicates` or `load_duplicates`

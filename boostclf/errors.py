@@ -13,7 +13,7 @@ from .core import BoostclfError, write_csv, write_json, atomic_write, optional_i
 from .figures import fig_png, img_tag, html_table, html_page, data_uri, array_png
 from .runs import Probs, Run, as_run, load_probs, oof_truth
 from .choices import NOISE_METHODS
-from .dedup import load_duplicates
+from .dedup import load_duplicates, kinds_text
 
 # %% auto #0
 __all__ = ['class_accuracy', 'confused_pairs', 'top_confusion', 'plot_confusion', 'top_losses', 'calibration', 'plot_reliability',
@@ -209,7 +209,7 @@ def error_table(p:Probs, # out-of-fold probabilities
         d = d[d.get('split', 'train') == 'train'] if 'split' in d else d
         g = d.drop_duplicates('image_path').set_index('image_path')
         df['dup_group'] = pd.array(g.group_id.reindex(df.image_path).values, dtype='Int64')
-        if 'kinds' in g: df['dup_kinds'] = [';'.join(k) if isinstance(k, list) else '' for k in g.kinds.reindex(df.image_path)]
+        if 'kinds' in g: df['dup_kinds'] = [kinds_text(k) if isinstance(k, (list, str)) else '' for k in g.kinds.reindex(df.image_path)]
     df.attrs['suspect_method'] = sus.attrs.get('method')
     return df.sort_values(['correct', 'loss'], ascending=[True, False]).reset_index(drop=True)
 
