@@ -10,7 +10,7 @@ import os, time, hashlib, json
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from types import MethodType
-from fastai.vision.all import (Transform, TensorImage, Categorize, Datasets, IntToFloatTensor, Normalize,
+from fastai.vision.all import (Transform, TensorImage, TensorCategory, Categorize, Datasets, TfmdDL, IntToFloatTensor, Normalize,
                                aug_transforms, DataLoaders, AffineCoordTfm, TensorFlowField)
 import fastai.vision.augment as _fastai_augment
 from .core import BoostclfError, atomic_path, in_test, parallel_map, log_line
@@ -20,8 +20,9 @@ from .data import Contest
 from .models import model_stats
 
 # %% auto #0
-__all__ = ['default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache', 'clear_cache', 'image_cache',
-           'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'loader_settings', 'contest_dls']
+__all__ = ['ROWS_PER_WORKER', 'default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache', 'clear_cache',
+           'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'NormalizeInPlace',
+           'CachedBatchDL', 'loader_settings', 'contest_dls']
 
 # %% ../nbs/03a_loaders.ipynb #03536e10
 def default_cache_dir() -> Path:
@@ -36,9 +37,12 @@ def cache_key(files:list, # image files, in order
              ) -> str:
     "A key that changes when any file, its size or mtime, the order, `size`, `method` or `interpolation` changes"
     h = hashlib.sha256(json.dumps([1, size, method] + ([interpolation] if interpolation != 'bilinear' else [])).encode())
+    real = {}  # the files of a contest share a few folders: each is resolved once, and only a linked file itself again
     for f in files:
-        st = os.stat(f)
-        h.update(f"{Path(f).resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        f = Path(f); st = os.stat(f)
+        d = real.get(f.parent) or real.setdefault(f.parent, f.parent.resolve())
+        p = (d/f.name).resolve() if os.path.islink(d/f.name) else d/f.name
+        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:20]
 
 # %% ../nbs/03a_loaders.ipynb #f3f6d4fb
@@ -104,6 +108,7 @@ def _decode_or_blank(f, size, method, bg, interpolation, on_error):
         if on_error == 'blank': return None
         raise
 
+ROWS_PER_WORKER = 128  # images (about 1 ms each) that make a decoding process worth its fork
 _CACHE_JOBS = {}  # caches being built: read by the forked workers, which inherit this dict
 _CACHE_OPEN = {}  # each worker's writable map of a cache being built, opened once
 
@@ -124,7 +129,7 @@ def image_cache(files:list, # image files, in order
                 method:str='pad', # one of `RESIZE_METHODS`
                 cache_dir:str|Path|None=None, # where caches live (default: `default_cache_dir()`)
                 bg:tuple=(255, 255, 255), # padding and transparency background
-                n_workers:int|None=None, # decoding processes (default: every core)
+                n_workers:int|None=None, # decoding processes (default: every core, but at most one per `ROWS_PER_WORKER` images)
                 interpolation:str='bilinear', # resampling filter: bilinear, bicubic, nearest or lanczos (the pretrained config's)
                 on_error:str='raise', # an unreadable file: 'raise', or 'blank' (a white square, listed in a warning: damaged test images keep their rows)
                ) -> np.ndarray:
@@ -141,8 +146,10 @@ def image_cache(files:list, # image files, in order
             np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3)).flush()
             # worker processes decode straight into the file: nothing but row numbers crosses between processes
             token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, size, method, tuple(bg), interpolation, on_error)
+            # each worker is a fork of this process, torch and all (tens of milliseconds apiece): a small cache takes fewer
+            workers = n_workers or min(os.cpu_count() or 1, -(-len(files) // ROWS_PER_WORKER))
             try: blank = [files[i] for b in parallel_map(_cache_rows, [(token, lo, min(lo + 8, len(files))) for lo in range(0, len(files), 8)],
-                                                        n_workers, chunk=1) for i in b]
+                                                        workers, chunk=1) for i in b]
             finally: del _CACHE_JOBS[token]; _CACHE_OPEN.pop(token, None)
             fd = os.open(tmp, os.O_RDONLY)
             try: os.fsync(fd)  # on disk once, before the cache is published under its name
@@ -217,15 +224,41 @@ class RowLabel(Transform):
     def __init__(self, labels): self.labels = list(labels)
     def encodes(self, i:int): return self.labels[i]
 
+class NormalizeInPlace(Normalize):
+    "fastai's `Normalize`, computed in place: its input is always a fresh float batch (from `IntToFloatTensor` or an augmentation), and two fewer batch-sized allocations save more time than the arithmetic takes"
+    def encodes(self, x:TensorImage): return x.sub_(self.mean).div_(self.std)
+
+class CachedBatchDL(TfmdDL):
+    "A `TfmdDL` that reads each batch of cached rows with one indexing of the cache, and its labels with one lookup"
+    def _plan(self):
+        "(cache, label codes of every row, rows of this split) when the items are `CachedImage` rows labelled by `RowLabel` + `Categorize`; else None"
+        if '_cache_plan' not in self.__dict__:
+            tls, plan = getattr(self.dataset, 'tls', None), None
+            if tls is not None and len(tls) == 2 and not self.after_item.fs and not self.before_batch.fs:
+                xf, yf = tls[0].tfms.fs, tls[1].tfms.fs
+                if len(xf) == 1 and isinstance(xf[0], CachedImage) and len(yf) == 2 and isinstance(yf[0], RowLabel) and isinstance(yf[1], Categorize):
+                    o2i = yf[1].vocab.o2i
+                    plan = xf[0].arr, np.array([o2i[l] for l in yf[0].labels], dtype=np.int64), np.asarray(tls[0].items, dtype=np.int64)
+            self._cache_plan = plan
+        return self._cache_plan
+
+    def create_batches(self, samps):
+        if (plan := self._plan()) is None: yield from super().create_batches(samps); return
+        arr, codes, rows = plan
+        for b in self.chunkify(samps):
+            r = rows[np.asarray(b, dtype=np.int64)]
+            yield TensorImage(torch.from_numpy(arr[r]).permute(0, 3, 1, 2).contiguous()), TensorCategory(torch.from_numpy(codes[r]))
+
 # %% ../nbs/03a_loaders.ipynb #2cb31218
 def loader_settings(device=None, # where batches go (default: fastai's default device)
                     cache:bool=True, # whether images come from the pre-resized cache
                    ) -> tuple:
-    "(workers, pin_memory): on a GPU, worker processes and pinned memory keep it fed; on the CPU the cache is read in the main process"
+    "(workers, pin_memory): cached rows are read in the main process, a batch at a time; decoding files takes worker processes; pinned memory on a GPU"
     from fastai.torch_core import default_device
     dev = torch.device(device) if device is not None else default_device()
-    if dev.type == 'cuda': return min(8, os.cpu_count() or 1), True
-    return (0 if cache or in_test() else min(4, os.cpu_count() or 1)), False
+    gpu = dev.type == 'cuda'
+    if cache or (in_test() and not gpu): return 0, gpu
+    return min(8 if gpu else 4, os.cpu_count() or 1), gpu
 
 def contest_dls(contest:Contest, # a loaded contest
                 folds:pd.DataFrame, # `make_folds` output: image_path, fold
@@ -258,5 +291,5 @@ def contest_dls(contest:Contest, # a loaded contest
     dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
     mean, std = model_stats(arch)
     workers, pin = loader_settings(device, cache)
-    return dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device,
-                             after_batch=[IntToFloatTensor(), *batch_augs(aug), Normalize.from_stats(mean, std)])
+    return dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device, dl_type=CachedBatchDL,
+                             after_batch=[IntToFloatTensor(), *batch_augs(aug), NormalizeInPlace.from_stats(mean, std)])
