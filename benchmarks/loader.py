@@ -2,7 +2,7 @@
 batch augmentation) against a plain torchvision `ImageFolder` + `DataLoader` with equivalent transforms,
 measured in the same run. Prints images/s for each and their ratio; asserts nothing.
 
-    python benchmarks/loader.py            # 10 classes x 100 images, 3 epochs
+    python benchmarks/loader.py            # 10 classes x 100 images: 5 cold starts of each loader, then 2 warm epochs
     python benchmarks/loader.py --quick    # a few seconds, for the tests
     python benchmarks/loader.py --device cuda   # on a GPU machine: boostclf augments on the GPU
 """
@@ -23,20 +23,23 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
          out:str=None, # working folder (default: a temporary one)
          size:int=128, # image side (px)
          bs:int=64, # batch size
-         epochs:int=3, # epochs timed per loader (the first one of each is reported as cold)
+         epochs:int=3, # epochs timed per loader in the last trial (the later ones give the warm figure)
+         trials:int=5, # cold starts of each loader, alternating (a fresh cache folder and fresh workers each): the median is reported
          n_classes:int=10, # demo classes
          per_class:int=100, # demo images per class
          tv_workers:int=None, # torchvision DataLoader workers (default: the CPU count)
          device:str='cpu', # where batches go: cpu, or cuda (boostclf then augments there, with its GPU loader settings)
         ):
     "Print images/s of boostclf's training loader and of a torchvision baseline, and their ratio"
+    from statistics import median
     from torchvision import datasets, transforms as T
     from torch.utils.data import DataLoader, Subset
+    from fastai.data.core import TfmdDL
     from boostclf.demo import make_demo_contest
     from boostclf.data import load_contest, make_folds
     from boostclf.loaders import contest_dls
     from boostclf.models import model_stats
-    if quick: n_classes, per_class, epochs, bs = 3, 12, 2, 8
+    if quick: n_classes, per_class, epochs, trials, bs = 3, 12, 2, 2, 8
     cpus = os.cpu_count() or 1
     tv_workers = cpus if tv_workers is None else tv_workers
     work = Path(out or tempfile.mkdtemp()); shutil.rmtree(work, ignore_errors=True); work.mkdir(parents=True)
@@ -49,43 +52,50 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     # the CUDA context is the process's, not a loader's: made before any clock starts, so the first loader timed does not pay for it
     if torch.device(device).type == 'cuda': torch.zeros(1, device=device); torch.cuda.synchronize()
 
-    # boostclf: building the loaders builds the cache, so the cold figure includes it
-    t0 = time.perf_counter()
-    dls = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
-                      cache_dir=work/'cache', device=device)
-    build = time.perf_counter() - t0
-    rates = [epoch_rate(dls.train, len, device) for _ in range(epochs)]
-    bc_cold = rates[0][1] / (rates[0][1] / rates[0][0] + build)
-    bc_warm = sum(r for r, _ in rates[1:]) / max(1, len(rates) - 1)
+    # torchvision: ImageFolder + DataLoader, per-image transforms in worker processes
+    tfm = T.Compose([T.Resize((size, size)), T.RandomHorizontalFlip(), T.RandomAffine(10, scale=(0.9, 1.1), fill=255),
+                     T.ColorJitter(brightness=0.1, contrast=0.2), T.ToTensor(), T.Normalize(mean, std)])
+    train_paths = set(str((data/'train'/p).resolve()) for p in folds.image_path[folds.fold != 0])
+    fold_idx = [i for i, (p, _) in enumerate(datasets.ImageFolder(data/'train').samples) if str(Path(p).resolve()) in train_paths]  # the fold: benchmark glue, not timed
+    def torchvision_dl():
+        return DataLoader(Subset(datasets.ImageFolder(data/'train', transform=tfm), fold_idx), batch_size=bs, shuffle=True, drop_last=True, num_workers=tv_workers,
+                          persistent_workers=tv_workers > 0, pin_memory=torch.device(device).type == 'cuda')
 
-    # reading alone (no augmentation, no device): the batched read of `CachedBatchDL` against fastai's item-by-item pipeline
-    from fastai.data.core import TfmdDL
-    idx = list(range(len(dls.train.dataset)))
-    def read_rate(fn):
-        t = time.perf_counter(); n = sum(len(x) for x, _ in fn(dls.train, idx)); return n / (time.perf_counter() - t)
-    read_fast = max(read_rate(type(dls.train).create_batches) for _ in range(2))
-    read_item = max(read_rate(TfmdDL.create_batches) for _ in range(2))
+    # cold starts, alternating so that both loaders meet the same machine state. boostclf's clock starts before
+    # `contest_dls` with a fresh cache folder (building the loaders builds the cache); torchvision's before it builds its
+    # dataset and loader; each stops at the end of the first epoch
+    bc_cold, tv_cold = [], []
+    for trial in range(trials):
+        t0 = time.perf_counter()
+        dls = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
+                          cache_dir=work/f'cache{trial}', device=device)
+        r, n = epoch_rate(dls.train, len, device)
+        bc_cold.append(n / (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        dl = torchvision_dl()
+        r, n = epoch_rate(dl, len, device)
+        tv_cold.append(n / (time.perf_counter() - t0))
+        if trial < trials - 1: shutil.rmtree(work/f'cache{trial}'); del dl
+    bc_warm = sum(epoch_rate(dls.train, len, device)[0] for _ in range(epochs - 1)) / max(1, epochs - 1)
+    tv_warm = sum(epoch_rate(dl, len, device)[0] for _ in range(epochs - 1)) / max(1, epochs - 1)
 
     # boostclf without the cache: the same pipeline decoding every file every epoch
     nc = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
                      cache=False, num_workers=tv_workers, device=device)
     nc_rate = epoch_rate(nc.train, len, device)[0]
 
-    # torchvision: ImageFolder + DataLoader, per-image transforms in worker processes
-    tfm = T.Compose([T.Resize((size, size)), T.RandomHorizontalFlip(), T.RandomAffine(10, scale=(0.9, 1.1), fill=255),
-                     T.ColorJitter(brightness=0.1, contrast=0.2), T.ToTensor(), T.Normalize(mean, std)])
-    ds = datasets.ImageFolder(data/'train', transform=tfm)
-    train_paths = set(str((data/'train'/p).resolve()) for p in folds.image_path[folds.fold != 0])
-    idx = [i for i, (p, _) in enumerate(ds.samples) if str(Path(p).resolve()) in train_paths]
-    dl = DataLoader(Subset(ds, idx), batch_size=bs, shuffle=True, drop_last=True, num_workers=tv_workers,
-                    persistent_workers=tv_workers > 0, pin_memory=torch.device(device).type == 'cuda')
-    tv = [epoch_rate(dl, len, device) for _ in range(epochs)]
-    tv_cold, tv_warm = tv[0][0], sum(r for r, _ in tv[1:]) / max(1, len(tv) - 1)
+    # reading alone (no augmentation, no device): the batched read of `CachedBatchDL` against fastai's item-by-item pipeline
+    idx = list(range(len(dls.train.dataset)))
+    def read_rate(fn):
+        t = time.perf_counter(); n = sum(len(x) for x, _ in fn(dls.train, idx)); return n / (time.perf_counter() - t)
+    read_fast = max(read_rate(type(dls.train).create_batches) for _ in range(2))
+    read_item = max(read_rate(TfmdDL.create_batches) for _ in range(2))
 
     print(f"\n{'loader':58}{'cold img/s':>12}{'warm img/s':>12}")
-    print(f"{f'boostclf contest_dls (cache, batch aug, {dls.train.fake_l.num_workers} workers)':58}{bc_cold:12.0f}{bc_warm:12.0f}")
+    print(f"{f'boostclf contest_dls (cache, batch aug, {dls.train.fake_l.num_workers} workers)':58}{median(bc_cold):12.0f}{bc_warm:12.0f}")
     print(f"{f'boostclf contest_dls without cache ({tv_workers} workers)':58}{'':12}{nc_rate:12.0f}")
-    print(f"{f'torchvision ImageFolder + DataLoader ({tv_workers} workers)':58}{tv_cold:12.0f}{tv_warm:12.0f}")
+    print(f"{f'torchvision ImageFolder + DataLoader ({tv_workers} workers)':58}{median(tv_cold):12.0f}{tv_warm:12.0f}")
     print(f"\nreading cached rows only, main process: batched {read_fast:.0f} img/s, item by item (fastai's pipeline) {read_item:.0f} img/s, ratio {read_fast / read_item:.1f}")
-    print(f"\nratio boostclf / torchvision: warm {bc_warm / tv_warm:.2f}, cold (cache build included) {bc_cold / tv_cold:.2f}")
-    print("(cold: first epoch; warm: mean of the later epochs)")
+    print(f"\ncold trials, boostclf / torchvision: {', '.join(f'{b / t:.2f}' for b, t in zip(bc_cold, tv_cold))}")
+    print(f"ratio boostclf / torchvision: warm {bc_warm / tv_warm:.2f}, cold (cache build included) {median(bc_cold) / median(tv_cold):.2f}")
+    print(f"(cold: first epoch from loader construction, median of {trials} trials; warm: mean of the later epochs)")
