@@ -6,7 +6,7 @@ measured in the same run. Prints images/s for each and their ratio; asserts noth
     python benchmarks/loader.py --quick    # a few seconds, for the tests
     python benchmarks/loader.py --device cuda   # on a GPU machine: boostclf augments on the GPU
 """
-import os, sys, time, shutil, tempfile
+import os, time, shutil, tempfile
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, store_true
@@ -69,11 +69,11 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
         t0 = time.perf_counter()
         dls = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
                           cache_dir=work/f'cache{trial}', device=device)
-        r, n = epoch_rate(dls.train, len, device)
+        _, n = epoch_rate(dls.train, len, device)
         bc_cold.append(n / (time.perf_counter() - t0))
         t0 = time.perf_counter()
         dl = torchvision_dl()
-        r, n = epoch_rate(dl, len, device)
+        _, n = epoch_rate(dl, len, device)
         tv_cold.append(n / (time.perf_counter() - t0))
         if trial < trials - 1: shutil.rmtree(work/f'cache{trial}'); del dl
     bc_warm = sum(epoch_rate(dls.train, len, device)[0] for _ in range(epochs - 1)) / max(1, epochs - 1)
