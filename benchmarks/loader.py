@@ -2,6 +2,10 @@
 batch augmentation) against a plain torchvision `ImageFolder` + `DataLoader` with equivalent transforms,
 measured in the same run. Prints images/s for each and their ratio; asserts nothing.
 
+The first epoch is timed from building the loaders (for boostclf, with an empty cache folder, so that building the
+cache counts) to the end of the first training pass, and again to the end of the validation pass that closes a
+training epoch: boostclf decodes the validation images while it builds its cache, torchvision when it validates.
+
     python benchmarks/loader.py            # 10 classes x 100 images: 5 cold starts of each loader, then 2 warm epochs
     python benchmarks/loader.py --quick    # a few seconds, for the tests
     python benchmarks/loader.py --device cuda   # on a GPU machine: boostclf augments on the GPU
@@ -55,27 +59,35 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     # torchvision: ImageFolder + DataLoader, per-image transforms in worker processes
     tfm = T.Compose([T.Resize((size, size)), T.RandomHorizontalFlip(), T.RandomAffine(10, scale=(0.9, 1.1), fill=255),
                      T.ColorJitter(brightness=0.1, contrast=0.2), T.ToTensor(), T.Normalize(mean, std)])
+    valid_tfm = T.Compose([T.Resize((size, size)), T.ToTensor(), T.Normalize(mean, std)])
     train_paths = set(str((data/'train'/p).resolve()) for p in folds.image_path[folds.fold != 0])
-    fold_idx = [i for i, (p, _) in enumerate(datasets.ImageFolder(data/'train').samples) if str(Path(p).resolve()) in train_paths]  # the fold: benchmark glue, not timed
-    def torchvision_dl():
-        return DataLoader(Subset(datasets.ImageFolder(data/'train', transform=tfm), fold_idx), batch_size=bs, shuffle=True, drop_last=True, num_workers=tv_workers,
-                          persistent_workers=tv_workers > 0, pin_memory=torch.device(device).type == 'cuda')
+    samples = datasets.ImageFolder(data/'train').samples  # the fold's indices: benchmark glue, not timed
+    fold_idx = [i for i, (p, _) in enumerate(samples) if str(Path(p).resolve()) in train_paths]
+    valid_idx = [i for i, (p, _) in enumerate(samples) if str(Path(p).resolve()) not in train_paths]
+    def torchvision_dls():
+        "The training and validation loaders, built as a team builds them before the first epoch"
+        kw = dict(batch_size=bs, num_workers=tv_workers, persistent_workers=tv_workers > 0, pin_memory=torch.device(device).type == 'cuda')
+        return (DataLoader(Subset(datasets.ImageFolder(data/'train', transform=tfm), fold_idx), shuffle=True, drop_last=True, **kw),
+                DataLoader(Subset(datasets.ImageFolder(data/'train', transform=valid_tfm), valid_idx), shuffle=False, **kw))
 
     # cold starts, alternating so that both loaders meet the same machine state. boostclf's clock starts before
-    # `contest_dls` with a fresh cache folder (building the loaders builds the cache); torchvision's before it builds its
-    # dataset and loader; each stops at the end of the first epoch
-    bc_cold, tv_cold = [], []
+    # `contest_dls` with a fresh cache folder (building the loaders builds the cache, validation rows included); torchvision's
+    # before it builds its datasets and loaders. Each reads the end of the first training pass, then of the validation
+    # pass that ends a training epoch
+    bc_cold, tv_cold, bc_epoch, tv_epoch = [], [], [], []
     for trial in range(trials):
         t0 = time.perf_counter()
         dls = contest_dls(contest, folds, 0, img_size=size, resize='squish', arch='resnet18', bs=bs, aug='sketch',
                           cache_dir=work/f'cache{trial}', device=device)
         _, n = epoch_rate(dls.train, len, device)
         bc_cold.append(n / (time.perf_counter() - t0))
+        epoch_rate(dls.valid, len, device); bc_epoch.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        dl = torchvision_dl()
+        dl, vdl = torchvision_dls()
         _, n = epoch_rate(dl, len, device)
         tv_cold.append(n / (time.perf_counter() - t0))
-        if trial < trials - 1: shutil.rmtree(work/f'cache{trial}'); del dl
+        epoch_rate(vdl, len, device); tv_epoch.append(time.perf_counter() - t0)
+        if trial < trials - 1: shutil.rmtree(work/f'cache{trial}'); del dl, vdl
     bc_warm = sum(epoch_rate(dls.train, len, device)[0] for _ in range(epochs - 1)) / max(1, epochs - 1)
     tv_warm = sum(epoch_rate(dl, len, device)[0] for _ in range(epochs - 1)) / max(1, epochs - 1)
 
@@ -96,6 +108,11 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     print(f"{f'boostclf contest_dls without cache ({tv_workers} workers)':58}{'':12}{nc_rate:12.0f}")
     print(f"{f'torchvision ImageFolder + DataLoader ({tv_workers} workers)':58}{median(tv_cold):12.0f}{tv_warm:12.0f}")
     print(f"\nreading cached rows only, main process: batched {read_fast:.0f} img/s, item by item (fastai's pipeline) {read_item:.0f} img/s, ratio {read_fast / read_item:.1f}")
-    print(f"\ncold trials, boostclf / torchvision: {', '.join(f'{b / t:.2f}' for b, t in zip(bc_cold, tv_cold))}")
-    print(f"ratio boostclf / torchvision: warm {bc_warm / tv_warm:.2f}, cold (cache build included) {median(bc_cold) / median(tv_cold):.2f}")
-    print(f"(cold: first epoch from loader construction, median of {trials} trials; warm: mean of the later epochs)")
+    print(f"\nfirst epoch with its validation pass ({len(dls.valid.dataset)} images), from loader construction: "
+          f"boostclf {median(bc_epoch):.2f} s, torchvision {median(tv_epoch):.2f} s (medians)")
+    print(f"cold trials, boostclf / torchvision, training pass: {', '.join(f'{b / t:.2f}' for b, t in zip(bc_cold, tv_cold))}; "
+          f"with validation: {', '.join(f'{t / b:.2f}' for b, t in zip(bc_epoch, tv_epoch))}")
+    print(f"ratio boostclf / torchvision: warm {bc_warm / tv_warm:.2f}, cold (cache build included) {median(bc_cold) / median(tv_cold):.2f}, "
+          f"cold with validation {median(tv_epoch) / median(bc_epoch):.2f}")
+    print(f"(cold: the first training pass from loader construction, median of {trials} trials; with validation: to the end of "
+          f"the first validation pass, as speed (torchvision's time / boostclf's); warm: mean of the later training passes)")

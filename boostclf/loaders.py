@@ -6,14 +6,14 @@ Docs: https://boostclf.github.io/boostclf/loaders.html.md"""
 
 # %% ../nbs/03a_loaders.ipynb #c5fe7dd4
 from __future__ import annotations
-import os, time, hashlib, json
+import os, stat, time, hashlib, json, contextlib
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from types import MethodType
 from fastai.vision.all import (Transform, TensorImage, TensorCategory, Categorize, Datasets, TfmdDL, IntToFloatTensor, Normalize,
                                aug_transforms, DataLoaders, AffineCoordTfm, TensorFlowField)
 import fastai.vision.augment as _fastai_augment
-from .core import BoostclfError, atomic_path, in_test, parallel_map, log_line
+from .core import BoostclfError, atomic_path, in_test, progress, log_line
 from .images import load_image, fit_image, ImageLoadError
 from .choices import RESIZE_METHODS, INTERPOLATIONS, AUG_PRESETS
 from .data import Contest
@@ -38,10 +38,11 @@ def cache_key(files:list, # image files, in order
     "A key that changes when any file, its size or mtime, the order, `size`, `method` or `interpolation` changes"
     h = hashlib.sha256(json.dumps([1, size, method] + ([interpolation] if interpolation != 'bilinear' else [])).encode())
     real = {}  # the files of a contest share a few folders: each is resolved once, and only a linked file itself again
-    for f in files:
-        f = Path(f); st = os.stat(f)
-        d = real.get(f.parent) or real.setdefault(f.parent, f.parent.resolve())
-        p = (d/f.name).resolve() if os.path.islink(d/f.name) else d/f.name
+    for f in files:  # strings, not `Path`s, and one `lstat` a file: a third of the time for a contest's 25k files
+        d, name = os.path.split(os.fspath(f))
+        if (rd := real.get(d)) is None: rd = real[d] = os.path.realpath(d or os.curdir)
+        p = os.path.join(rd, name); st = os.lstat(p)
+        if stat.S_ISLNK(st.st_mode): p = os.path.realpath(p); st = os.stat(p)
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:20]
 
@@ -109,27 +110,71 @@ def _decode_or_blank(f, size, method, bg, interpolation, on_error):
         raise
 
 ROWS_PER_WORKER = 128  # images (about 1 ms each) that make a decoding process worth its fork
+_CACHE_CHUNK = 8  # rows a process claims, decodes and writes at a time
 _CACHE_JOBS = {}  # caches being built: read by the forked workers, which inherit this dict
-_CACHE_OPEN = {}  # each worker's writable map of a cache being built, opened once
 
-def _cache_rows(job):
-    "Decode rows `lo:hi` of a cache being built into its file (in a worker process); returns the rows that are blank squares"
-    token, lo, hi = job
-    tmp, files, size, method, bg, interpolation, on_error = _CACHE_JOBS[token]
-    if token not in _CACHE_OPEN: _CACHE_OPEN[token] = np.load(tmp, mmap_mode='r+')
-    arr, blank = _CACHE_OPEN[token], []
-    for i in range(lo, hi):
-        a = _decode_or_blank(files[i], size, method, bg, interpolation, on_error)
-        if a is None: blank.append(i); a = np.full((size, size, 3), bg, np.uint8)
-        arr[i] = a  # a shared map: the rows are in the file for every process at once; no flush per chunk (a disk sync each time)
-    return blank
+def _cache_drain(token, done=None):
+    "Claim chunks of rows of a cache being built from its shared counter, decode them and write them into its file, until none are left; returns the blank rows"
+    tmp, files, size, method, bg, interpolation, on_error, offset, claim = _CACHE_JOBS[token]
+    n, row, blank = len(files), size * size * 3, []
+    fd = os.open(tmp, os.O_WRONLY)
+    try:
+        while True:
+            with claim.get_lock(): lo = claim.value; claim.value = lo + _CACHE_CHUNK
+            if lo >= n: return blank
+            hi = min(lo + _CACHE_CHUNK, n); buf = np.empty((hi - lo, size, size, 3), np.uint8)
+            for i in range(lo, hi):
+                a = _decode_or_blank(files[i], size, method, bg, interpolation, on_error)
+                if a is None: blank.append(i); a = bg
+                buf[i - lo] = a
+            view, pos = memoryview(buf).cast('B'), offset + lo * row
+            while view: k = os.pwrite(fd, view, pos); view, pos = view[k:], pos + k  # one write per chunk: no page faults on a shared map
+            if done is not None: done()
+    finally: os.close(fd)
+
+class _Count:
+    "A counter for one process: `multiprocessing.Value`'s interface without the shared memory"
+    def __init__(self): self.value = 0
+    def get_lock(self): return contextlib.nullcontext()
+
+def _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, workers):
+    "Fill the rows of the cache file `tmp` (its header written; rows start at byte `offset`) on `workers` processes, this one among them; returns the files left blank"
+    import multiprocessing as mp
+    n = len(files)
+    forked = workers > 1 and 'fork' in mp.get_all_start_methods() and not mp.current_process().daemon
+    claim = mp.get_context('fork').Value('q', 0) if forked else _Count()
+    token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, size, method, tuple(bg), interpolation, on_error, offset, claim)
+    ticks = progress(range(n), total=n)  # a bar advanced once per row claimed, by whichever process
+    seen, futs, ex = 0, [], None
+    def done():
+        nonlocal seen
+        for f in futs:
+            if f.done() and claim.value < n: f.result()  # a worker that stopped while rows are left failed: raise its error now
+        now = min(claim.value, n)
+        for _ in range(now - seen): next(ticks)
+        seen = now
+    try:
+        if forked:
+            from concurrent.futures import ProcessPoolExecutor
+            ex = ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('fork'))
+            futs = [ex.submit(_cache_drain, token) for _ in range(workers - 1)]
+        try: blank = _cache_drain(token, done)
+        except BaseException:
+            with claim.get_lock(): claim.value = n  # the workers stop after their current chunk
+            raise
+        finally:
+            if ex is not None: ex.shutdown(wait=True)
+        for f in futs: blank += f.result()
+        for _ in ticks: pass  # the rest, and the bar's end
+    finally: del _CACHE_JOBS[token]; ticks.close()
+    return [files[i] for i in sorted(blank)]
 
 def image_cache(files:list, # image files, in order
                 size:int=128, # side of the cached squares (px)
                 method:str='pad', # one of `RESIZE_METHODS`
                 cache_dir:str|Path|None=None, # where caches live (default: `default_cache_dir()`)
                 bg:tuple=(255, 255, 255), # padding and transparency background
-                n_workers:int|None=None, # decoding processes (default: every core, but at most one per `ROWS_PER_WORKER` images)
+                n_workers:int|None=None, # decoding processes, this one included (default: every core, but at most one per `ROWS_PER_WORKER` images)
                 interpolation:str='bilinear', # resampling filter: bilinear, bicubic, nearest or lanczos (the pretrained config's)
                 on_error:str='raise', # an unreadable file: 'raise', or 'blank' (a white square, listed in a warning: damaged test images keep their rows)
                ) -> np.ndarray:
@@ -143,14 +188,11 @@ def image_cache(files:list, # image files, in order
     if not dest.exists():
         with atomic_path(dest) as tmp:
             t0 = time.time()
-            np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3)).flush()
-            # worker processes decode straight into the file: nothing but row numbers crosses between processes
-            token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, size, method, tuple(bg), interpolation, on_error)
-            # each worker is a fork of this process, torch and all (tens of milliseconds apiece): a small cache takes fewer
+            head = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3))  # the header, and a sparse file of the right size
+            head.flush(); offset = head.offset; del head
+            # every process but this one is a fork of it, torch and all (tens of milliseconds apiece): a small cache takes fewer
             workers = n_workers or min(os.cpu_count() or 1, -(-len(files) // ROWS_PER_WORKER))
-            try: blank = [files[i] for b in parallel_map(_cache_rows, [(token, lo, min(lo + 8, len(files))) for lo in range(0, len(files), 8)],
-                                                        workers, chunk=1) for i in b]
-            finally: del _CACHE_JOBS[token]; _CACHE_OPEN.pop(token, None)
+            blank = _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, workers)
             fd = os.open(tmp, os.O_RDONLY)
             try: os.fsync(fd)  # on disk once, before the cache is published under its name
             finally: os.close(fd)
