@@ -154,11 +154,12 @@ def _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, 
         for _ in range(now - seen): next(ticks)
         seen = now
     try:
-        if forked:
-            from concurrent.futures import ProcessPoolExecutor
-            ex = ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('fork'))
-            futs = [ex.submit(_cache_drain, token) for _ in range(workers - 1)]
-        try: blank = _cache_drain(token, done)
+        try:
+            if forked:
+                from concurrent.futures import ProcessPoolExecutor
+                ex = ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('fork'))
+                futs = [ex.submit(_cache_drain, token) for _ in range(workers - 1)]
+            blank = _cache_drain(token, done)
         except BaseException:
             with claim.get_lock(): claim.value = n  # the workers stop after their current chunk
             raise
