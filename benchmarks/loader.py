@@ -61,9 +61,9 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
                      T.ColorJitter(brightness=0.1, contrast=0.2), T.ToTensor(), T.Normalize(mean, std)])
     valid_tfm = T.Compose([T.Resize((size, size)), T.ToTensor(), T.Normalize(mean, std)])
     train_paths = set(str((data/'train'/p).resolve()) for p in folds.image_path[folds.fold != 0])
-    samples = datasets.ImageFolder(data/'train').samples  # the fold's indices: benchmark glue, not timed
-    fold_idx = [i for i, (p, _) in enumerate(samples) if str(Path(p).resolve()) in train_paths]
-    valid_idx = [i for i, (p, _) in enumerate(samples) if str(Path(p).resolve()) not in train_paths]
+    in_train = [str(Path(p).resolve()) in train_paths for p, _ in datasets.ImageFolder(data/'train').samples]  # the fold: benchmark glue, not timed
+    fold_idx = [i for i, t in enumerate(in_train) if t]
+    valid_idx = [i for i, t in enumerate(in_train) if not t]
     def torchvision_dls():
         "The training and validation loaders, built as a team builds them before the first epoch"
         kw = dict(batch_size=bs, num_workers=tv_workers, persistent_workers=tv_workers > 0, pin_memory=torch.device(device).type == 'cuda')

@@ -6,7 +6,7 @@ Docs: https://boostclf.github.io/boostclf/loaders.html.md"""
 
 # %% ../nbs/03a_loaders.ipynb #c5fe7dd4
 from __future__ import annotations
-import os, stat, time, hashlib, json, contextlib
+import os, stat, time, hashlib, json
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from types import MethodType
@@ -132,17 +132,12 @@ def _cache_drain(token, done=None):
             if done is not None: done()
     finally: os.close(fd)
 
-class _Count:
-    "A counter for one process: `multiprocessing.Value`'s interface without the shared memory"
-    def __init__(self): self.value = 0
-    def get_lock(self): return contextlib.nullcontext()
-
 def _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, workers):
     "Fill the rows of the cache file `tmp` (its header written; rows start at byte `offset`) on `workers` processes, this one among them; returns the files left blank"
     import multiprocessing as mp
     n = len(files)
     forked = workers > 1 and 'fork' in mp.get_all_start_methods() and not mp.current_process().daemon
-    claim = mp.get_context('fork').Value('q', 0) if forked else _Count()
+    claim = mp.get_context('fork' if forked else None).Value('q', 0)  # the next row to claim, shared with the forks
     token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, size, method, tuple(bg), interpolation, on_error, offset, claim)
     ticks = progress(range(n), total=n)  # a bar advanced once per row claimed, by whichever process
     seen, futs, ex = 0, [], None
