@@ -10,17 +10,17 @@ import copy, html, math, weakref
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
-from .core import BoostclfError, progress
+from .core import BoostclfError, progress, safe_name
 from .figures import save_png, array_png
 from .images import load_image, fit_image
-from .loaders import _decode
+from .loaders import _decode_or_blank
 from .runs import Run, as_run, oof_truth
 from .choices import CAM_METHODS
 from .models import timm_body, is_token_model
 
 # %% auto #0
 __all__ = ['cam_method', 'TokenReshape', 'cam_target', 'compute_cams', 'cam_images', 'overlay', 'cam_on_image', 'cam_grid',
-           'class_cams', 'error_cams', 'pair_cams', 'save_cams', 'cam_browser']
+           'class_cams', 'error_cams', 'pair_cams', 'overlay_name', 'save_cams', 'cam_browser']
 
 # %% ../nbs/11_cam.ipynb #de784d05
 def _methods() -> dict:
@@ -122,6 +122,11 @@ def compute_cams(model:nn.Module, # from `build_model` (fastai head or linear), 
     return np.nan_to_num(np.asarray(out, dtype=np.float32))
 
 # %% ../nbs/11_cam.ipynb #02ebd4d4
+def _square(f, pre:dict, split:str) -> np.ndarray:
+    "The model's input square of file `f`; a test row that cannot be read (or leaves the data folder) is a white square, as prediction sees it"
+    sq = _decode_or_blank(f, pre['img_size'], pre['resize'], (255, 255, 255), pre['interpolation'], 'blank' if split == 'test' else 'raise')
+    return np.full((pre['img_size'], pre['img_size'], 3), 255, np.uint8) if sq is None else sq
+
 def cam_images(run:str|Path|Run, # a run folder or `Run`
                image_paths:list, # images of the contest: train.csv's image_path values, or test.csv's
                targets:list|None=None, # class *target* values to explain, one per image (default: each image's prediction)
@@ -160,7 +165,7 @@ def cam_images(run:str|Path|Run, # a run folder or `Run`
         model = run.model(None if f < 0 else f, dev)
         for s in range(0, len(idx), bs):
             chunk = idx[s:s + bs]
-            sq = np.stack([_decode(files[image_paths[i]], pre['img_size'], pre['resize'], (255, 255, 255), pre['interpolation']) for i in chunk])
+            sq = np.stack([_square(files[image_paths[i]], pre, split) for i in chunk])
             x = ((torch.from_numpy(sq).permute(0, 3, 1, 2).float() / 255) - mean) / std
             with torch.no_grad(): probs = model(x.to(dev)).float().softmax(1).cpu().numpy()
             pred = probs.argmax(1)
@@ -281,6 +286,13 @@ def pair_cams(run:str|Path|Run, # a run folder or `Run`
     return out
 
 # %% ../nbs/11_cam.ipynb #8c9055aa
+def overlay_name(image_path:str, # the image's path in its table
+                 method:str, # the CAM method
+                 target:int, # the class explained
+                ) -> str:
+    "The overlay's file name: one per image (its whole path, not its stem: `cat/001.jpg` and `dog/001.jpg` differ), method and class"
+    return f"{safe_name(image_path)}__{safe_name(method)}_{int(target)}.png"
+
 def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
               out:str|Path, # folder for the PNGs and cams.csv
               method:str='gradcam', # one of `CAM_METHODS`
@@ -297,11 +309,11 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     recall = pd.Series(pred == truth).groupby(truth).mean().sort_values()
     tables = []
     jobs = [('errors', lambda: error_cams(run, n, method, device), 'most confident out-of-fold errors')]
-    for t in recall.index[:n_classes]: jobs.append((f'class_{names[t]}', lambda t=t: class_cams(run, t, n, method, device), f'class {names[t]} (recall {recall[t]:.2f})'))
+    for t in recall.index[:n_classes]: jobs.append((f'class_{safe_name(names[t])}', lambda t=t: class_cams(run, t, n, method, device), f'class {names[t]} (recall {recall[t]:.2f})'))
     err = pd.Series(list(zip(truth[pred != truth], pred[pred != truth]))).value_counts()
     if len(err):
         a, b = err.index[0]
-        jobs.append((f'pair_{names[a]}_{names[b]}', lambda: pair_cams(run, a, b, max(1, n // 2), method, device), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
+        jobs.append((f'pair_{safe_name(names[a])}_{safe_name(names[b])}', lambda: pair_cams(run, a, b, max(1, n // 2), method, device), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
     for name, make, title in progress(jobs, what='Grad-CAM grids'):
         c = make()  # an error here is the user's to see: never an empty result reported as success
         if not len(c): continue  # nothing to show (a run without errors)
@@ -309,9 +321,8 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
         save_png(cam_grid(c, title=title, truth=tr), out/f'{name}.png')
         files = c.attrs['files']
         for i, r in enumerate(c.itertuples()):
-            f = out/'overlays'/f"{Path(r.image_path).stem}_{r.target}.png"
-            if not f.exists():
-                with atomic_write(f, 'wb') as fh: fh.write(array_png(cam_on_image(files[i], r.cam, c.attrs['resize'])))
+            f = out/'overlays'/overlay_name(r.image_path, method, r.target)
+            with atomic_write(f, 'wb') as fh: fh.write(array_png(cam_on_image(files[i], r.cam, c.attrs['resize'])))  # always: a rerun's maps replace the old
             tables.append(dict(grid=f'{name}.png', image_path=r.image_path, fold=r.fold, true=tr.get(r.image_path), explained=r.target,
                                pred=r.pred, prob=r.prob, overlay=str(f.relative_to(out))))
     return write_csv(pd.DataFrame(tables), out/'cams.csv')

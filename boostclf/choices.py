@@ -8,15 +8,16 @@ Docs: https://boostclf.github.io/boostclf/choices.html.md"""
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['IMAGE_CHECKS', 'RESIZE_METHODS', 'INTERPOLATIONS', 'AUG_PRESETS', 'HEADS', 'LOSSES', 'OPTIMIZERS', 'SCHEDULES',
-           'PRECISIONS', 'TTA_MODES', 'BLEND_METHODS', 'PROB_BLENDS', 'WEIGHT_FITS', 'CAM_METHODS', 'NOISE_METHODS',
-           'SWEEP_METRICS', 'PROGRESS_MODES']
+__all__ = ['IMAGE_CHECKS', 'RESIZE_METHODS', 'INTERPOLATIONS', 'AUG_PRESETS', 'DEMO_NAMINGS', 'HEADS', 'LOSSES', 'OPTIMIZERS',
+           'SCHEDULES', 'PRECISIONS', 'TTA_MODES', 'BLEND_METHODS', 'PROB_BLENDS', 'WEIGHT_FITS', 'CAM_METHODS',
+           'NOISE_METHODS', 'SWEEP_METRICS', 'PROGRESS_MODES']
 
 # %% ../nbs/00a_choices.ipynb #ea0b2425
 IMAGE_CHECKS = ('full', 'header', 'none') # how closely loading checks image files: decode them, read headers, or check existence
 RESIZE_METHODS = ('pad', 'squish', 'crop') # how an image becomes a square (`data.resize`)
 INTERPOLATIONS = ('bilinear', 'bicubic', 'nearest', 'lanczos') # resampling filters for that resize (a pretrained config's)
 AUG_PRESETS = ('sketch', 'sketch+warp', 'flip', 'none') # batch augmentation presets (`data.aug`)
+DEMO_NAMINGS = ('demo', 'synset') # how the demo contest names classes and files: its own, or the ImageNet-Sketch contest's
 
 # %% ../nbs/00a_choices.ipynb #68e0cf55
 HEADS = ('fastai', 'linear') # classifier heads (`model.head`): fastai's pooled head or timm's own linear classifier

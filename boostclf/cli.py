@@ -13,7 +13,7 @@ from typing import Annotated
 from fastcore.script import call_parse, store_true
 from .core import BoostclfError
 from .data import _where, check_contest, load_contest, make_folds, save_folds, show_samples
-from .choices import IMAGE_CHECKS, TTA_MODES, BLEND_METHODS, WEIGHT_FITS, CAM_METHODS, NOISE_METHODS, SWEEP_METRICS
+from .choices import IMAGE_CHECKS, TTA_MODES, BLEND_METHODS, WEIGHT_FITS, CAM_METHODS, NOISE_METHODS, SWEEP_METRICS, DEMO_NAMINGS
 from .demo import make_demo_contest, manifest_path, load_manifest
 from .eda import save_eda
 from .dedup import find_duplicates, removal_plan, save_duplicates, removal_csv, kind_counts
@@ -35,9 +35,10 @@ def boostclf_make_demo(
     overwrite:store_true=False, # replace a demo contest already at `path`
     min_side:int=160, # image sides are drawn between this ...
     max_side:int=400, # ... and this (px); web images are often larger
+    names:Annotated[str, "class and file naming: the demo's own, or the ImageNet-Sketch contest's (synset ids, targets in sorted order, test files 0.JPEG ... N.JPEG)", dict(choices=DEMO_NAMINGS)]='demo',
 ):
     "Draw the built-in demo contest at PATH"
-    try: out = make_demo_contest(path, n_classes, per_class, n_test, seed, defects=defects, overwrite=overwrite, size_range=(min_side, max_side))
+    try: out = make_demo_contest(path, n_classes, per_class, n_test, seed, defects=defects, overwrite=overwrite, size_range=(min_side, max_side), names=names)
     except BoostclfError as e: sys.exit(f"boostclf-make-demo: {e}")
     print(f"demo contest: {out}\nmanifest:     {manifest_path(out)}")
 
@@ -193,7 +194,7 @@ def boostclf_check_submission(
 @call_parse
 def boostclf_ensemble(
     probs:Annotated[str, "test probability files (RUN/test_<tta>.npz), one per member", dict(nargs='+')],
-    out:str='submission.csv', # the submission; the ensemble table goes beside it as ensemble.csv
+    out:str='submission.csv', # the submission; the ensemble table (and the leak overrides) go beside it
     weights:Annotated[float, "fixed member weights, in the order of PROBS", dict(nargs='*')]=None,
     fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=WEIGHT_FITS)]=None,
     method:Annotated[str, "how to blend", dict(choices=BLEND_METHODS)]='weighted',
@@ -201,34 +202,13 @@ def boostclf_ensemble(
     data:str=None, # the contest's data folder (default: the first run's)
 ):
     "Blend runs' test probabilities into a checked submission, with an honest ensemble table"
-    import json, numpy as np
-    from boostclf.ensemble import ensemble_oof, ensemble_test, apply_leaks
-    from boostclf.inference import write_submission, check_submission
-    from boostclf.core import write_csv
-    from boostclf.runs import Run
-    try:
-        runs = [Path(p).parent for p in probs]
-        data = data or Run(runs[0]).data_path
-        contest = load_contest(data, images='none')
-        truth = dict(zip(contest.train.image_path, contest.train.target))
-        if weights and fit_weights: raise BoostclfError("give --weights or --fit-weights, not both")
-        table, w = ensemble_oof([r/'oof.npz' for r in runs], truth, method, fit_weights, names=[str(p) for p in probs])
-        if weights:
-            if len(weights) != len(probs): raise BoostclfError(f"{len(weights)} weights for {len(probs)} members")
-            table, w = ensemble_oof([r/'oof.npz' for r in runs], truth, method, None, names=[str(p) for p in probs])
-            w = np.asarray(weights, float) / np.sum(weights); table.loc[:len(w) - 1, 'weight'] = w
-        blended = ensemble_test(list(probs), w, method)
-        if dups:
-            blended, overrides = apply_leaks(blended, dups, contest)
-            write_csv(overrides, Path(out).with_name('leak_overrides.csv'))
-            print(f"{len(overrides)} leaked test image(s) overridden: {Path(out).with_name('leak_overrides.csv')}")
-        write_csv(table, Path(out).with_name('ensemble.csv'))
-        sub = write_submission(blended, contest, out)
-        problems = check_submission(sub, contest)
+    from boostclf.ensemble import save_ensemble, ensemble_files
+    try: sub = save_ensemble(list(probs), out, method, fit_weights, weights or None, dups, data)
     except BoostclfError as e: sys.exit(f"boostclf-ensemble: {e}")
-    print(table.to_string(index=False))
-    if len(problems): sys.exit(f"boostclf-ensemble: {sub} fails its check:\n{problems.to_string(index=False)}")
-    print(f"submission: {sub} (checked)\ntable:      {Path(out).with_name('ensemble.csv')}")
+    files = ensemble_files(sub)
+    print(pd.read_csv(files['table']).to_string(index=False))
+    if dups: print(f"{len(pd.read_csv(files['leaks']))} leaked test image(s) overridden: {files['leaks']}")
+    print(f"submission: {sub} (checked)\ntable:      {files['table']}")
 
 # %% ../nbs/90_cli.ipynb #d9aa9ac9
 @call_parse

@@ -13,8 +13,8 @@ from .choices import PROGRESS_MODES
 
 # %% auto #0
 __all__ = ['BoostclfError', 'in_test', 'atomic_path', 'atomic_write', 'write_csv', 'write_json', 'table_checksum',
-           'file_checksum', 'resolve_inside', 'optional_import', 'progress_mode', 'is_main_process', 'log_line',
-           'progress', 'parallel_map']
+           'file_checksum', 'resolve_inside', 'safe_name', 'optional_import', 'progress_mode', 'is_main_process',
+           'log_line', 'progress', 'parallel_map']
 
 # %% ../nbs/00_core.ipynb #eb75b8bd
 class BoostclfError(ValueError):
@@ -104,6 +104,18 @@ def resolve_inside(root:str|Path, # folder that must contain the result
     if norm == '..' or norm.startswith('../'):
         raise BoostclfError(f"{rel!r} points outside {root}; image paths must stay inside the data folder")
     return Path(root).resolve()/norm
+
+# %% ../nbs/00_core.ipynb #ccc1d5bd
+def safe_name(s, # a class name, image path, study name ...
+              max_len:int=80, # longest result (long names are cut, the hash kept)
+             ) -> str:
+    "`s` as one safe file-name component, distinct for distinct `s`"
+    import re
+    s = str(s); out = re.sub(r'[^A-Za-z0-9._-]', '_', s)
+    if out.startswith('.'): out = '_' + out[1:]  # no hidden files, no '..'
+    if out != s or len(out) > max_len or not out: out = f"{out[:max_len - 9] or '_'}-{hashlib.sha1(s.encode()).hexdigest()[:8]}"
+    return out
+
 
 # %% ../nbs/00_core.ipynb #b161ef0a
 def optional_import(module:str, # module to import, e.g. `'optuna'`

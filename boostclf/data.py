@@ -141,9 +141,22 @@ def _check_rows(df:pd.DataFrame, root:Path, split:str, found:_Problems, images:s
     return ok
 
 # %% ../nbs/02_data.ipynb #41c4d16a
+def _is_appledouble(name:str) -> bool:
+    "A macOS AppleDouble file (`._<name>`): the resource fork an archive made on a Mac carries beside each file, never an image"
+    return name.startswith('._')
+
 def _image_files(folder:Path) -> list:
-    "Image files below `folder`, as paths relative to it, sorted"
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob('*') if p.suffix.lower() in IMAGE_EXTS and p.is_file())
+    "Image files below `folder`, as paths relative to it, sorted (AppleDouble files are not images, whatever their extension)"
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob('*') if p.suffix.lower() in IMAGE_EXTS and not _is_appledouble(p.name) and p.is_file())
+
+def _check_appledouble(path:Path, found:_Problems):
+    "Name the AppleDouble files of `train/` and `test/` once, in a warning: they are skipped, and a team may want them gone"
+    for split in ('train', 'test'):
+        root = path/split
+        if not root.is_dir(): continue
+        ad = sorted(str(p.relative_to(root)) for p in root.rglob('._*') if p.is_file())
+        if ad: found.add('warning', 'appledouble', f"{len(ad)} macOS AppleDouble file(s) (._*) in {split}/, e.g. {ad[:3]}; they are not images and are ignored",
+                         f"none needed; to remove them: find {root} -name '._*' -delete", split)
 
 def _check_unlisted(df:pd.DataFrame, root:Path, split:str, csv:str, found:_Problems):
     if not root.is_dir(): return
@@ -155,7 +168,7 @@ def _check_unlisted(df:pd.DataFrame, root:Path, split:str, csv:str, found:_Probl
 def _folder_table(path:Path, found:_Problems):
     "The train and test tables of an ImageFolder-style contest"
     classes = sorted(p.name for p in (path/'train').iterdir() if p.is_dir())
-    loose = [p.name for p in (path/'train').iterdir() if p.is_file()]
+    loose = [p.name for p in (path/'train').iterdir() if p.is_file() and not _is_appledouble(p.name)]
     if loose: found.add('warning', 'unlisted', f"{len(loose)} file(s) directly in train/ belong to no class, e.g. {loose[:3]}; they are ignored",
                         "move them into a class folder if they are training images", 'train')
     rows = []
@@ -192,6 +205,7 @@ def _inspect_contest(path, n_folds=None, images='full', max_pixels=MAX_PIXELS, n
         train, test = _folder_table(path, found)
         if len(train) == 0:
             found.add('error', 'empty', "train/ holds no class folders with images", "put the training images in train/<class>/", 'train'); train = None
+    _check_appledouble(path, found)
     train_ok = test_ok = None
     if train is not None:
         train_ok = _check_train_labels(train, found) if layout == 'csv' else pd.Series(True, index=train.index)
@@ -234,8 +248,15 @@ class Contest:
     def targets(self) -> list: return [int(t) for t in self.vocab.target]
     @property
     def n_classes(self) -> int: return len(self.vocab)
-    def train_files(self) -> list: return [self.path/'train'/p for p in self.train.image_path]
-    def test_files(self) -> list: return [self.path/'test'/p for p in self.test.image_path]
+    def _files(self, split:str) -> list:
+        "The files of `split`'s rows, in order; `None` for a row whose path leaves the split's folder (it is read as a blank image)"
+        out = []
+        for p in getattr(self, split).image_path:
+            try: out.append(resolve_inside(self.path/split, p))
+            except BoostclfError: out.append(None)
+        return out
+    def train_files(self) -> list: return self._files('train')
+    def test_files(self) -> list: return self._files('test')
     def __repr__(self):
         return (f"Contest({self.layout}) at {self.path}: {len(self.train)} training images in {self.n_classes} classes, "
                 f"{len(self.test)} test images ({len(self.damaged_test)} damaged), {len(self.problems)} problem(s) noted")

@@ -124,6 +124,9 @@ def find_duplicates(contest:Contest|str|Path, # a loaded contest, or its data fo
     items = pd.concat([contest.train.assign(split='train')[['split', 'image_path', 'class_name']],
                        contest.test.assign(split='test', class_name='')[['split', 'image_path', 'class_name']]], ignore_index=True)
     files = contest.train_files() + contest.test_files()
+    # damaged test rows (unreadable, or a path that leaves the data folder) are predicted from blanks: there is nothing to compare
+    keep = ~((items.split == 'test') & items.image_path.isin(set(contest.damaged_test))).values & np.array([f is not None for f in files], bool)
+    items, files = items[keep].reset_index(drop=True), [f for f, k in zip(files, keep) if k]
     if not files: raise BoostclfError(f"{contest.path}: no images to compare")
     feats = parallel_map(ink_thumbnail, files, n_workers, chunk=64, what='thumbnails for duplicates')
     thumbs, boxes = np.stack([t for t, _ in feats]), np.stack([b for _, b in feats]); del feats

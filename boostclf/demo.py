@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageDraw, ImageOps
 from .core import BoostclfError, write_json, write_csv, parallel_map, progress
+from .choices import DEMO_NAMINGS
 
 # %% auto #0
 __all__ = ['make_glyph', 'sketch_plan', 'render_sketch', 'draw_sketch', 'manifest_path', 'load_manifest', 'make_demo_contest']
@@ -131,8 +132,8 @@ def _render_job(job):
 
 class _Writer:
     "Bookkeeping while a demo contest is written; drawn images wait as plans in `queue` until `flush` renders them on every core"
-    def __init__(self, root, rng, classes, size_range):
-        self.root, self.rng, self.classes, self.size_range = root, rng, classes, size_range
+    def __init__(self, root, rng, classes, size_range, jpeg_only=False):
+        self.root, self.rng, self.classes, self.size_range, self.jpeg_only = root, rng, classes, size_range, jpeg_only
         self.train, self.test, self.answers, self.counter, self.queue = [], [], {}, {}, []
     def _name(self, cname, ext):
         k = self.counter[cname] = self.counter.get(cname, 0) + 1
@@ -150,8 +151,11 @@ class _Writer:
     def flush(self, n_workers=None, what=None):
         "Render and write every queued plan"
         parallel_map(_render_job, self.queue, n_workers, chunk=8, what=what); self.queue = []
+    def _fmt(self, fmt):
+        fmt = fmt or ('JPEG' if self.rng.random() < 0.7 else 'PNG')  # drawn either way: the other choices stay the same
+        return 'JPEG' if self.jpeg_only else fmt
     def add_train(self, img, gray, target, fmt=None):
-        fmt = fmt or ('JPEG' if self.rng.random() < 0.7 else 'PNG')
+        fmt = self._fmt(fmt)
         cname = self.classes[target]
         rel = self._name(cname, 'JPEG' if fmt == 'JPEG' else 'png')
         exif = fmt == 'JPEG' and self.rng.random() < 0.03
@@ -159,7 +163,7 @@ class _Writer:
         self.train.append((cname, rel, target))
         return rel
     def add_test(self, img, gray, target, fmt=None):
-        fmt = fmt or ('JPEG' if self.rng.random() < 0.7 else 'PNG')
+        fmt = self._fmt(fmt)
         rel = f"{len(self.test)}.{'JPEG' if fmt == 'JPEG' else 'png'}"
         self._out(img, self.root/'test'/rel, fmt, gray, int(self.rng.integers(70, 96)) if fmt == 'JPEG' else None)
         self.test.append(rel); self.answers[rel] = int(target)
@@ -210,6 +214,20 @@ def _plant_defects(w:_Writer, rng) -> list:
     add('never_copied_0.JPEG', 'missing', split='test')
     return out
 
+# %% ../nbs/03_demo.ipynb #4d4ed544
+def _number_test_files(test_dir:Path, test:pd.DataFrame, w:_Writer, groups:list, defects:list) -> pd.DataFrame:
+    "Rename the test files so that row i of test.csv is `i.JPEG`, as in the real contest; the answers, groups and defects follow"
+    new = {p: f'{i}.JPEG' for i, p in enumerate(test.image_path)}
+    moved = [(test_dir/p, test_dir/f'.renaming-{i}') for i, p in enumerate(test.image_path) if (test_dir/p).is_file()]
+    for a, b in moved: a.rename(b)  # two steps: a new name may be another file's old one
+    for i, p in enumerate(test.image_path):
+        if (test_dir/f'.renaming-{i}').is_file(): (test_dir/f'.renaming-{i}').rename(test_dir/new[p])
+    w.answers = {new.get(p, p): t for p, t in w.answers.items()}
+    for g in groups: g['members'] = [[s, new[p] if s == 'test' else p] for s, p in g['members']]
+    for d in defects:
+        if d['split'] == 'test': d['image_path'] = new[d['image_path']]
+    return pd.DataFrame({'image_path': [new[p] for p in test.image_path]})
+
 # %% ../nbs/03_demo.ipynb #3eadea14
 def make_demo_contest(path:str|Path, # folder to create (its manifest goes beside it)
                       n_classes:int=10, # number of classes
@@ -221,6 +239,7 @@ def make_demo_contest(path:str|Path, # folder to create (its manifest goes besid
                       size_range:tuple=(160, 400), # image sides are drawn from this range (px)
                       overwrite:bool=False, # replace an existing demo contest at `path`
                       n_workers:int|None=None, # drawing processes (default: every core; the files are the same for any number)
+                      names:str='demo', # 'demo': targets unrelated to the sorted class names, test files in shuffled order; 'synset': the ImageNet-Sketch contest's naming (target = rank of the sorted synset id, every file a .JPEG, test.csv listing 0.JPEG ... N.JPEG in order)
                      ) -> Path:
     "Draw a sketch contest in the contest layout at `path`, with its manifest beside it"
     path = Path(path)
@@ -228,6 +247,8 @@ def make_demo_contest(path:str|Path, # folder to create (its manifest goes besid
                   size_range=list(size_range))
     for k in ('n_classes', 'per_class'):
         if params[k] < 2: raise BoostclfError(f"make_demo_contest: `{k}` must be at least 2, got {params[k]}")
+    if names not in DEMO_NAMINGS: raise BoostclfError(f"make_demo_contest: names={names!r} is not one of {', '.join(DEMO_NAMINGS)}")
+    if names != 'demo': params['names'] = names  # the manifest of a default contest stays as it was
     if n_test < 0: raise BoostclfError(f"make_demo_contest: `n_test` must be 0 or more, got {n_test}")
     if not (16 <= size_range[0] < size_range[1]): raise BoostclfError(f"make_demo_contest: `size_range` must be (min, max) sides in px with 16 <= min < max, got {tuple(size_range)}")
     if path.exists() and any(path.iterdir()):
@@ -235,14 +256,14 @@ def make_demo_contest(path:str|Path, # folder to create (its manifest goes besid
         if not manifest_path(path).exists():
             raise BoostclfError(f"{path} was not made by make_demo_contest (no {manifest_path(path).name} beside it); refusing to replace it")
     rng = np.random.default_rng(seed)
-    names = _wnids(rng, n_classes)
+    wnids = _wnids(rng, n_classes)
     order = rng.permutation(n_classes)          # target numbering unrelated to the sorted names
-    classes = [names[i] for i in order]         # classes[target] = class_name
+    classes = [wnids[i] for i in order] if names == 'demo' else wnids  # classes[target] = class_name; the real contest numbers sorted synsets
     glyphs = [make_glyph(rng) for _ in range(n_classes)]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.'))
     try:
-        w = _Writer(tmp, rng, classes, size_range)
+        w = _Writer(tmp, rng, classes, size_range, jpeg_only=names == 'synset')
         (tmp/'train').mkdir(); (tmp/'test').mkdir()
         n = n_classes * per_class
         k = (lambda frac, lo=1: max(lo, round(n * frac))) if plant else (lambda frac, lo=1: 0)
@@ -287,6 +308,7 @@ def make_demo_contest(path:str|Path, # folder to create (its manifest goes besid
         train = train.iloc[rng.permutation(len(train))]
         order_test = rng.permutation(len(w.test))
         test = pd.DataFrame({'image_path': [w.test[i] for i in order_test]})
+        if names == 'synset': test = _number_test_files(tmp/'test', test, w, groups, planted_defects)
         write_csv(train, tmp/'train.csv')
         if len(test): write_csv(test, tmp/'test.csv')
         else: (tmp/'test').rmdir()  # a contest without test images has no test split at all

@@ -9,12 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv
-from .runs import Probs, load_probs, save_probs, check_compatible
+from .runs import Probs, Run, load_probs, save_probs, check_compatible
 from .choices import BLEND_METHODS, PROB_BLENDS, WEIGHT_FITS
 from .dedup import load_duplicates
+from .data import load_contest
+from .inference import write_submission, check_submission
 
 # %% auto #0
-__all__ = ['blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks']
+__all__ = ['ENSEMBLE_FILES', 'blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks', 'ensemble_files',
+           'save_ensemble']
 
 # %% ../nbs/10_ensemble.ipynb #bf8f3220
 def blend(probs:list, # (N, C) arrays, one per member
@@ -77,29 +80,44 @@ def _align(files:list) -> list:
     for i, p in enumerate(members[1:], 1): check_compatible(members[0], p, (str(files[0]), str(files[i])))
     return members
 
+def _blend_label(method:str, fit:str|None, weights) -> str:
+    "How the blend row of the table was weighted and scored: the same blend that is submitted"
+    if fit: return f"blend ({method}): weights fitted ({fit}) on k-1 folds, scored on the held-out fold; the submission's weights are fitted on all folds"
+    if weights is not None: return f"blend ({method}): fixed weights, scored on every out-of-fold image"
+    return f"blend ({method}): equal weights, scored on every out-of-fold image"
+
 def ensemble_oof(oof_files:list, # out-of-fold probability files (or `Probs`), one per member
                  truth:dict, # image_path -> true target
                  method:str='weighted', # blend method
-                 fit:str|None='logloss', # how to fit the weights (None: equal weights)
+                 fit:str|None='logloss', # how to fit the weights, one of `WEIGHT_FITS` (None: `weights`, else equal weights)
                  names:list|None=None, # member names for the table
+                 weights:list|None=None, # fixed member weights (with `fit=None`)
                 ) -> tuple:
-    "(table, weights): each member's and the blend's OOF scores, the blend scored on held-out folds"
+    "(table, weights): each member's and the blend's OOF scores; the blend row scores the blend that is submitted, and says how"
     members = _align(oof_files)
     names = names or [str(f) for f in oof_files]
+    if weights is not None:
+        if fit: raise BoostclfError("give fixed weights or a weight fit, not both")
+        w = np.asarray(weights, np.float64)
+        if len(w) != len(members) or (w < 0).any() or w.sum() <= 0: raise BoostclfError(f"{len(w)} weight(s) {list(w)} for {len(members)} member(s): give one non-negative weight per member, not all zero")
     col = {t: i for i, t in enumerate(members[0].targets)}
+    unknown = [p for p in members[0].image_path if p not in truth]
+    if unknown: raise BoostclfError(f"{len(unknown)} out-of-fold image(s) are not in the contest's training table, e.g. {unknown[0]}; the data changed since the runs")
     y = np.array([col[truth[p]] for p in members[0].image_path])
     P = [m.probs for m in members]
     rows = [dict(member=n, weight=None, accuracy=float((p.argmax(1) == y).mean()), log_loss=_logloss(p, y)) for n, p in zip(names, P)]
-    folds = members[0].fold
-    held = np.zeros_like(P[0], dtype=np.float64)
-    for k in np.unique(folds):
-        tr, te = folds != k, folds == k
-        w = fit_weights([p[tr] for p in P], y[tr], fit, method) if fit else None
-        held[te] = blend([p[te] for p in P], method, w)
-    w_all = fit_weights(P, y, fit, method) if fit else np.ones(len(P)) / len(P)
+    if fit:  # honest: each fold's rows are blended with weights fitted on the other folds
+        folds = members[0].fold
+        held = np.zeros_like(P[0], dtype=np.float64)
+        for k in np.unique(folds):
+            tr, te = folds != k, folds == k
+            held[te] = blend([p[te] for p in P], method, fit_weights([p[tr] for p in P], y[tr], fit, method))
+        w_all = fit_weights(P, y, fit, method)
+    else:  # nothing is fitted: the submitted blend itself is scored
+        w_all = (w if weights is not None else np.ones(len(P))) / (w.sum() if weights is not None else len(P))
+        held = blend(P, method, w_all)
     for r, wi in zip(rows, w_all): r['weight'] = float(wi)
-    rows.append(dict(member=f'blend ({method}, weights fitted on k-1 folds, scored on the held-out fold)', weight=1.0,
-                     accuracy=float((held.argmax(1) == y).mean()), log_loss=_logloss(held, y)))
+    rows.append(dict(member=_blend_label(method, fit, weights), weight=1.0, accuracy=float((held.argmax(1) == y).mean()), log_loss=_logloss(held, y)))
     return pd.DataFrame(rows), w_all
 
 def ensemble_test(test_files:list, # test probability files, one per member, in the same order as the OOF files
@@ -134,3 +152,37 @@ def apply_leaks(p:Probs, # test probabilities
             overrides.append(dict(image_path=x, group_id=gid, predicted=before, override=int(t), kinds=';'.join(g.kinds.iloc[0])))
     out = Probs(probs, p.image_path, p.targets, p.class_names, p.fold, {**p.meta, 'leak_overrides': len(overrides)})
     return out, pd.DataFrame(overrides, columns=['image_path', 'group_id', 'predicted', 'override', 'kinds'])
+
+# %% ../nbs/10_ensemble.ipynb #e004c67d
+ENSEMBLE_FILES = dict(table='ensemble.csv', leaks='leak_overrides.csv')  # what `save_ensemble` writes beside the submission
+
+def ensemble_files(submission:str|Path, # the submission CSV
+                  ) -> dict:
+    "The files `save_ensemble` writes beside `submission`: table, leaks"
+    return {k: Path(submission).with_name(v) for k, v in ENSEMBLE_FILES.items()}
+
+def save_ensemble(probs:list, # test probability files (RUN/test_<tta>.npz), one per member; each run's oof.npz is read beside it
+                  out:str|Path='submission.csv', # the submission CSV; `ENSEMBLE_FILES` go beside it
+                  method:str='weighted', # one of `BLEND_METHODS`
+                  fit:str|None=None, # fit the weights out of fold, one of `WEIGHT_FITS` (None: `weights`, else equal)
+                  weights:list|None=None, # fixed member weights, in the order of `probs`
+                  dups:str|Path|pd.DataFrame|None=None, # the group report: leaked test images take their training label
+                  data:str|Path|None=None, # the contest's data folder (default: the first run's)
+                  names:list|None=None, # member names for the table (default: the files)
+                 ) -> Path:
+    "Blend the members' test probabilities into a checked submission with its ensemble table; return the submission's path"
+    probs = [Path(p) for p in probs]
+    if not probs: raise BoostclfError("an ensemble needs at least one test probability file")
+    contest = load_contest(data or Run(probs[0].parent).data_path, images='none', strict=False)
+    truth = dict(zip(contest.train.image_path, contest.train.target))
+    table, w = ensemble_oof([p.parent/'oof.npz' for p in probs], truth, method, fit, names or [str(p) for p in probs], weights)
+    blended = ensemble_test(probs, w, method)
+    files = ensemble_files(out)
+    if dups is not None:
+        blended, overrides = apply_leaks(blended, dups, contest)
+        write_csv(overrides, files['leaks'])
+    write_csv(table, files['table'])
+    sub = write_submission(blended, contest, out)
+    problems = check_submission(sub, contest)
+    if len(problems): raise BoostclfError(f"{sub} fails its check:\n{problems.to_string(index=False)}")
+    return sub

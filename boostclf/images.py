@@ -20,8 +20,8 @@ __all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'ImageLoadError', 'open_image', 'to_rgb',
 class ImageLoadError(BoostclfError):
     "An image file that cannot be used; the message names the file, the problem and the fix"
     def __init__(self, path, kind, msg):
-        self.path, self.kind, self.msg = Path(path), kind, msg
-        super().__init__(f"{path}: {msg}")
+        self.path, self.kind, self.msg = (None if path is None else Path(path)), kind, msg
+        super().__init__(f"{'(no file)' if path is None else path}: {msg}")
     def __reduce__(self): return ImageLoadError, (self.path, self.kind, self.msg)  # crosses process boundaries whole
 
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}
@@ -32,6 +32,7 @@ def open_image(path:str|Path, # image file
                max_pixels:int=MAX_PIXELS, # refuse images with more pixels than this (decompression-bomb guard)
               ) -> Image.Image:
     "Open `path` lazily (header only), refusing missing, empty, non-image and oversized files"
+    if path is None: raise ImageLoadError(None, 'outside', "the table's path leaves the data folder, so no file is read; correct the row")
     path = Path(path)
     if not path.is_file(): raise ImageLoadError(path, 'missing', "file not found; check the path, or drop the row that names it")
     if path.stat().st_size == 0: raise ImageLoadError(path, 'empty', "zero-byte file; copy it again from the source, or drop it")

@@ -89,7 +89,7 @@ def write_submission(p:Probs|str|Path, # test probabilities (or their file)
                     ) -> Path:
     "Write `ID,image_path,target` in test.csv order, atomically"
     if not isinstance(p, Probs): p = load_probs(p)
-    contest = data if isinstance(data, Contest) else load_contest(data, images='none')
+    contest = data if isinstance(data, Contest) else load_contest(data, images='none', strict=False)  # a training row left out (data.skip_bad) must not stop the submission
     if list(p.image_path) != list(contest.test.image_path):
         raise BoostclfError("the probabilities' image ids are not test.csv's, in its order; predict again for this contest")
     if list(p.targets) != contest.targets: raise BoostclfError("the probabilities' classes are not this contest's; predict again for this contest")
@@ -100,7 +100,7 @@ def check_submission(path:str|Path, # the submission CSV
                      data:str|Path|Contest, # the contest (or its data folder)
                     ) -> pd.DataFrame:
     "Every problem with a submission file: row, column, message (empty when it is ready to upload)"
-    contest = data if isinstance(data, Contest) else load_contest(data, images='none')
+    contest = data if isinstance(data, Contest) else load_contest(data, images='none', strict=False)  # a training row left out (data.skip_bad) must not stop the submission
     problems = []
     def add(row, col, msg): problems.append(dict(row=row, column=col, message=msg))
     try: sub = pd.read_csv(path, dtype={'image_path': str})

@@ -52,12 +52,11 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     from boostclf.eda import save_eda
     from boostclf.dedup import find_duplicates, removal_plan, save_duplicates, removal_csv, kind_counts
     from boostclf.train import fit_folds
-    from boostclf.inference import predict, write_submission, check_submission
-    from boostclf.ensemble import ensemble_oof, ensemble_test, apply_leaks
+    from boostclf.inference import predict
+    from boostclf.ensemble import save_ensemble, ensemble_files
     from boostclf.cam import save_cams
     from boostclf.errors import save_errors
     from boostclf.report import save_report
-    from boostclf.core import write_csv
     size = JOB_SIZES['quick' if quick else 'full']
     out = Path(out); data, runs = out/'data', out/'runs'
     if runs.exists() and any(runs.iterdir()):
@@ -84,15 +83,10 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     step(f"predicting the test set (TTA: {tta})")
     tests = [predict(r, tta=tta, device='cpu') for r in run_dirs]
     step("blending the members and writing the submission")
-    truth = dict(zip(contest.train.image_path, contest.train.target))
-    table, w = ensemble_oof([r/'oof.npz' for r in run_dirs], truth, 'geometric', 'logloss', names=[r.name for r in run_dirs])
-    ens_csv = write_csv(table, out/'ensemble.csv')
-    blended, overrides = apply_leaks(ensemble_test(tests, w, 'geometric'), dup_csv, contest)
-    write_csv(overrides, out/'leak_overrides.csv')
-    sub = write_submission(blended, contest, out/'submission.csv')
-    problems = check_submission(sub, contest)
-    if len(problems): raise BoostclfError(f"{sub} fails its check:\n{problems.to_string(index=False)}")
-    step.note(f"weights {', '.join(f'{x:.2f}' for x in w)}; {len(overrides)} leaked test image(s) take their training label; {sub} checked")
+    sub = save_ensemble([r/f'test_{tta}.npz' for r in run_dirs], out/'submission.csv', 'geometric', 'logloss', dups=dup_csv, data=data, names=[r.name for r in run_dirs])
+    ens_csv, leaks_csv = ensemble_files(sub)['table'], ensemble_files(sub)['leaks']
+    table = pd.read_csv(ens_csv)
+    step.note(f"weights {', '.join(f'{x:.2f}' for x in table.weight.iloc[:-1])}; {len(pd.read_csv(leaks_csv))} leaked test image(s) take their training label; {sub} checked")
     step("Grad-CAM grids and error analysis of run a")
     save_cams(run_dirs[0], run_dirs[0]/'cams', n=size['cam_n'], n_classes=2)
     errs_html = save_errors(run_dirs[0], run_dirs[0]/'errors', dups=dup_csv, n_gallery=12)

@@ -39,10 +39,14 @@ def cache_key(files:list, # image files, in order
     h = hashlib.sha256(json.dumps([1, size, method] + ([interpolation] if interpolation != 'bilinear' else [])).encode())
     real = {}  # the files of a contest share a few folders: each is resolved once, and only a linked file itself again
     for f in files:  # strings, not `Path`s, and one `lstat` a file: a third of the time for a contest's 25k files
+        if f is None: h.update(b"\0outside\n"); continue  # a row whose path leaves the data folder: a blank, never read
         d, name = os.path.split(os.fspath(f))
         if (rd := real.get(d)) is None: rd = real[d] = os.path.realpath(d or os.curdir)
-        p = os.path.join(rd, name); st = os.lstat(p)
-        if stat.S_ISLNK(st.st_mode): p = os.path.realpath(p); st = os.stat(p)
+        p = os.path.join(rd, name)
+        try:
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode): p = os.path.realpath(p); st = os.stat(p)
+        except FileNotFoundError: h.update(f"{p}\0missing\n".encode()); continue  # a blank until the file appears, which changes the key
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:20]
 
@@ -61,11 +65,30 @@ def list_cache(cache_dir:str|Path|None=None, # the cache folder (default: `defau
     d = Path(cache_dir or default_cache_dir())
     rows = []
     for f in (d.glob('*.npy') if d.is_dir() else []):
-        st = f.stat(); tail = f.stem.split('-')[-1]
+        try: st = f.stat()
+        except FileNotFoundError: continue  # another process evicted it between the listing and now
+        tail = f.stem.split('-')[-1]
         side = ''.join(ch for ch in tail if ch.isdigit())
         rows.append(dict(file=f, size_mb=round(st.st_size / 1e6, 1), side=int(side) if side else None, method=tail[len(side):],
-                         last_used=pd.Timestamp(st.st_mtime_ns, unit='ns')))
-    return pd.DataFrame(rows, columns=['file', 'size_mb', 'side', 'method', 'last_used']).sort_values('last_used', ascending=False, ignore_index=True)
+                         last_used=pd.Timestamp(st.st_mtime_ns, unit='ns'), size_bytes=st.st_size))
+    cols = ['file', 'size_mb', 'side', 'method', 'last_used', 'size_bytes']
+    return pd.DataFrame(rows, columns=cols).sort_values('last_used', ascending=False, ignore_index=True)
+
+_CACHE_LOCK = '.image-caches.lock'  # its own name: a caller may hold a lock file of its own in the same folder (demo_checkpoint does)
+
+def _cache_lock(cache_dir=None, # the cache folder
+                shared:bool=False, # a reader's lock (many at once) rather than an evicter's (alone)
+               ):
+    "A lock on the cache folder (a lock file beside the caches): evicting and clearing hold it alone, reading a cache holds it shared"
+    import contextlib, fcntl
+    d = Path(cache_dir or default_cache_dir()); d.mkdir(parents=True, exist_ok=True)
+    @contextlib.contextmanager
+    def held():
+        with open(d/_CACHE_LOCK, 'a') as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            try: yield
+            finally: fcntl.flock(fh, fcntl.LOCK_UN)
+    return held()
 
 def evict_cache(keep:Path|None=None, # a cache never to delete (the one just built)
                 cache_dir:str|Path|None=None, # the cache folder
@@ -73,12 +96,16 @@ def evict_cache(keep:Path|None=None, # a cache never to delete (the one just bui
                ) -> list:
     "Delete the least recently used caches until they fit in `limit`; return the deleted files"
     limit = cache_limit() if limit is None else limit
+    with _cache_lock(cache_dir): return _evict(keep, cache_dir, limit)  # alone: no cache is read, and no other evicter counts, meanwhile
+
+def _evict(keep, cache_dir, limit:int) -> list:
+    "`evict_cache`'s work, for a caller holding the folder's lock"
     caches = list_cache(cache_dir)
-    total, gone = sum(f.stat().st_size for f in caches.file), []
-    for f in reversed(list(caches.file)):
+    total, gone = int(caches.size_bytes.sum()), []
+    for f, size in zip(reversed(list(caches.file)), reversed(list(caches.size_bytes))):
         if total <= limit: break
         if keep is not None and f == Path(keep): continue
-        total -= f.stat().st_size; f.unlink(missing_ok=True); gone.append(f)
+        total -= size; f.unlink(missing_ok=True); gone.append(f)
     return gone
 
 def clear_cache(cache_dir:str|Path|None=None, # the cache folder
@@ -87,9 +114,10 @@ def clear_cache(cache_dir:str|Path|None=None, # the cache folder
     "Delete image caches; return the bytes freed"
     import time
     freed = 0
-    for f in list_cache(cache_dir).file:
-        if older_than_days is None or time.time() - f.stat().st_mtime > older_than_days * 86400:
-            freed += f.stat().st_size; f.unlink(missing_ok=True)
+    with _cache_lock(cache_dir):
+        for f, size, used in zip(*(lambda c: (c.file, c.size_bytes, c.last_used))(list_cache(cache_dir))):
+            if older_than_days is None or time.time() - used.timestamp() > older_than_days * 86400:
+                f.unlink(missing_ok=True); freed += size
     return freed
 
 # %% ../nbs/03a_loaders.ipynb #9f568c93
@@ -179,26 +207,40 @@ def image_cache(files:list, # image files, in order
     if not isinstance(size, (int, np.integer)) or size < 8: raise BoostclfError(f"data.img_size={size!r}: it must be an integer of at least 8")
     if on_error not in ('raise', 'blank'): raise BoostclfError(f"on_error={on_error!r} is not one of raise, blank")
     if interpolation not in INTERPOLATIONS: raise BoostclfError(f"interpolation {interpolation!r} is not one of {', '.join(INTERPOLATIONS)}")
-    files = [Path(f) for f in files]
+    files = [None if f is None else Path(f) for f in files]  # None: a row whose path leaves the data folder, cached as a blank
     dest = Path(cache_dir or default_cache_dir())/f"{cache_key(files, size, method, interpolation)}-{size}{method}.npy"
-    if not dest.exists():
-        with atomic_path(dest) as tmp:
-            t0 = time.time()
-            head = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3))  # the header, and a sparse file of the right size
-            head.flush(); offset = head.offset; del head
-            # every process but this one is a fork of it, torch and all (tens of milliseconds apiece): a small cache takes fewer
-            workers = n_workers or min(os.cpu_count() or 1, -(-len(files) // ROWS_PER_WORKER))
-            blank = _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, workers)
-            fd = os.open(tmp, os.O_RDONLY)
-            try: os.fsync(fd)  # on disk once, before the cache is published under its name
-            finally: os.close(fd)
-            if time.time() - t0 >= 1: log_line(f"image cache: {len(files)} images decoded at {size} px ({method}) in {time.time() - t0:.1f}s")
-            if blank:
-                import warnings
-                warnings.warn(f"{len(blank)} image(s) could not be read and are blank squares in the cache, e.g. {[str(f) for f in blank[:3]]}", stacklevel=2)
-        evict_cache(keep=dest, cache_dir=dest.parent)
-    else: os.utime(dest)  # last used: what the size cap evicts by
-    return np.load(dest, mmap_mode='r')
+    # training and sweep processes may share the folder: a cache is found and mapped under a shared lock, so no evicter deletes it in
+    # between (once mapped, its pixels stay readable even if the file goes); one just built is mapped before this process evicts others
+    for _ in range(5):
+        with _cache_lock(dest.parent, shared=True):
+            if dest.exists():
+                os.utime(dest)  # last used: what the size cap evicts by
+                return np.load(dest, mmap_mode='r')
+        _write_cache(dest, files, size, method, bg, n_workers, interpolation, on_error)
+        with _cache_lock(dest.parent):
+            if dest.exists():  # else another process evicted it between its publication and this lock: build it again
+                arr = np.load(dest, mmap_mode='r'); _evict(dest, dest.parent, cache_limit())
+                return arr
+    raise BoostclfError(f"{dest} was evicted by other processes five times before it could be read: the caches in use do not fit under "
+                        f"BOOSTCLF_CACHE_MAX_GB={cache_limit() / 1e9:g}; raise it")
+
+def _write_cache(dest:Path, files, size, method, bg, n_workers, interpolation, on_error):
+    "Decode `files` into the cache file `dest`, published atomically once complete and on disk"
+    with atomic_path(dest) as tmp:
+        t0 = time.time()
+        head = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(len(files), size, size, 3))  # the header, and a sparse file of the right size
+        head.flush(); offset = head.offset; del head
+        # every process but this one is a fork of it, torch and all (tens of milliseconds apiece): a small cache takes fewer
+        workers = n_workers or min(os.cpu_count() or 1, -(-len(files) // ROWS_PER_WORKER))
+        blank = _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, workers)
+        fd = os.open(tmp, os.O_RDONLY)
+        try: os.fsync(fd)  # on disk once, before the cache is published under its name
+        finally: os.close(fd)
+        if time.time() - t0 >= 1: log_line(f"image cache: {len(files)} images decoded at {size} px ({method}) in {time.time() - t0:.1f}s")
+        if blank:
+            import warnings
+            shown = [str(f) if f is not None else '(a path outside the data folder)' for f in blank[:3]]
+            warnings.warn(f"{len(blank)} image(s) could not be read and are blank squares in the cache, e.g. {shown}", stacklevel=3)
 
 # %% ../nbs/03a_loaders.ipynb #0b547e7f
 class LinearLighting(Transform):

@@ -10,12 +10,12 @@ import os, socket, json
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from fastai.callback.core import Callback
-from .core import BoostclfError, optional_import, write_csv, atomic_write
+from .core import BoostclfError, optional_import, write_csv, atomic_write, safe_name
 from .config import load_config, Config
 from .choices import SWEEP_METRICS
 
 # %% auto #0
-__all__ = ['SPACE_TYPES', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'run_sweep', 'save_sweep',
+__all__ = ['SPACE_TYPES', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'trial_folder', 'run_sweep', 'save_sweep',
            'wandb_sweep_config']
 
 # %% ../nbs/15_sweep.ipynb #149937d8
@@ -94,6 +94,12 @@ def _storage(storage:str|None, out:Path):
             if attempt == 3: raise BoostclfError(f"cannot open the study storage {url.split('@')[-1]}: {type(e).__name__}: {str(e).splitlines()[0]}") from None
             time.sleep(0.5 + random.random() * 2)
 
+def trial_folder(study_name:str, # the Optuna study
+                 number:int, # the trial's number in its study
+                ) -> str:
+    "The run folder of a trial, inside the sweep's output folder"
+    return f"{safe_name(study_name)}_trial_{number}"
+
 def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
               space:str|Path|dict, # the search space (YAML file or dict)
               trials:int, # finished trials wanted in the study, over all workers
@@ -124,7 +130,7 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
             if attempt == 3: raise
     worker = f"{socket.gethostname()}:{os.getpid()}"
     def objective(trial):
-        overrides = suggest(trial, space) + [f"output={out/f'trial_{trial.number}'}"]
+        overrides = suggest(trial, space) + [f"output={out/trial_folder(study_name, trial.number)}"]
         cfg = load_config(config, overrides)
         trial.set_user_attr('worker', worker); trial.set_user_attr('run', cfg.output)
         run = fit_folds(cfg, device='cpu' if not __import__('torch').cuda.is_available() else None, callbacks=[PruneCallback(trial, cfg.train.epochs, metric)])

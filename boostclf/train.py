@@ -32,9 +32,10 @@ from .distributed import DataParallel, is_main, barrier, unwrap, num_distrib, al
 from .choices import LOSSES
 
 # %% auto #0
-__all__ = ['LOSS_FUNCS', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'Checkpoint', 'ResumeOptimizer',
-           'EarlyStop', 'EpochLines', 'ChannelsLastInputs', 'SplitDecayOptim', 'make_learner', 'group_lrs',
-           'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fit_folds', 'load_probs_checked', 'lr_find']
+__all__ = ['CHECKPOINT_FILES', 'LOSS_FUNCS', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA',
+           'committed_checkpoint', 'Checkpoint', 'ResumeOptimizer', 'EarlyStop', 'EpochLines', 'ChannelsLastInputs',
+           'SplitDecayOptim', 'make_learner', 'group_lrs', 'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data',
+           'fit_folds', 'load_probs_checked', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #ee290973
 class Autocast(Callback):
@@ -97,28 +98,48 @@ def _plain(o):
     if isinstance(o, np.generic): return o.item()
     return o
 
+CHECKPOINT_FILES = dict(weights='last-e{epoch}.safetensors', ema='last_ema-e{epoch}.safetensors', opt='opt-e{epoch}.pth')  # a fold's resume files, tagged by epoch
+
+def committed_checkpoint(fold_dir:Path, # a fold's folder
+                        ) -> dict|None:
+    "The fold's commit record (`state.json`) with its files as paths, or None when no epoch is complete"
+    f = Path(fold_dir)/'state.json'
+    if not f.is_file(): return None
+    st = json.loads(f.read_text())
+    files = st.get('files') or dict(weights='last.safetensors', ema='last_ema.safetensors', opt='opt.pth')  # folds written before the record named its files
+    return {**st, 'files': {k: Path(fold_dir)/v for k, v in files.items()}}
+
 class Checkpoint(Callback):
-    "Atomic per-epoch checkpoints and history in `fold_dir`"
+    "Per-epoch checkpoints of a fold, committed as a set by `state.json`, and its history"
     order = TrackerCallback.order - 1  # after the Recorder has logged the epoch, before early stopping can cancel the fit
     def __init__(self, fold_dir:Path, # where the fold's files go
                  start_epoch:int=0, # first epoch of this fit to write (earlier ones were trained by an earlier process)
                  history:list|None=None, # rows of the epochs already done
                  offset:int=0, # global epoch of this fit's epoch 0 (the unfrozen phase of fine_tune)
                 ): self.fold_dir, self.start_epoch, self.history, self.offset = Path(fold_dir), start_epoch, list(history or []), offset
+    def written(self, what:str): "Called after each file of an epoch is written (`CHECKPOINT_FILES` keys, then 'history', then 'state')"
     def after_epoch(self):
         if self.epoch < self.start_epoch or not is_main(): return  # in a multi-process run, only the main process writes
         names, log = self.recorder.metric_names, self.recorder.log
         row = {n: (float(v) if v is not None and n != 'time' else v) for n, v in zip(names, log)}
-        row['epoch'] = self.offset + self.epoch
+        row['epoch'] = e = self.offset + self.epoch
         self.history.append(row)
-        d = self.fold_dir
-        save_weights(unwrap(self.learn.model), d/'last.safetensors')
-        ema = next((c for c in self.learn.cbs if isinstance(c, EMA)), None)
-        if ema is not None: save_weights(ema.ema.module, d/'last_ema.safetensors')
+        d, ema = self.fold_dir, next((c for c in self.learn.cbs if isinstance(c, EMA)), None)
+        files = {k: v.format(epoch=e) for k, v in CHECKPOINT_FILES.items() if k != 'ema' or ema is not None}
+        save_weights(unwrap(self.learn.model), d/files['weights']); self.written('weights')
+        if ema is not None: save_weights(ema.ema.module, d/files['ema']); self.written('ema')
         from boostclf.core import atomic_path
-        with atomic_path(d/'opt.pth') as tmp: torch.save(_plain(self.learn.opt.state_dict()), tmp)
-        write_csv(pd.DataFrame(self.history), d/'history.csv')
-        write_json(dict(epoch=row['epoch'], ema_step=ema.steps if ema is not None else 0, time=time.time()), d/'state.json')
+        with atomic_path(d/files['opt']) as tmp: torch.save(_plain(self.learn.opt.state_dict()), tmp)
+        self.written('opt')
+        write_csv(pd.DataFrame(self.history), d/'history.csv'); self.written('history')
+        write_json(dict(epoch=e, ema_step=ema.steps if ema is not None else 0, time=time.time(), files=files), d/'state.json'); self.written('state')
+        for f in _resume_files(d):  # the commit is in place: files of earlier epochs (or of an interrupted one) go
+            if f.name not in files.values(): f.unlink(missing_ok=True)
+
+def _resume_files(fold_dir:Path) -> list:
+    "Every per-epoch resume file in `fold_dir`, committed or not (and those of folds written before files were tagged)"
+    pats = [v.replace('{epoch}', '*') for v in CHECKPOINT_FILES.values()] + ['last.safetensors', 'last_ema.safetensors', 'opt.pth', 'best.safetensors']
+    return [f for p in pats for f in Path(fold_dir).glob(p)]
 
 class ResumeOptimizer(Callback):
     "Load a saved optimiser state once fastai has placed the model on its device"
@@ -300,12 +321,13 @@ def fit_fold(cfg:Config, # the experiment
     learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device), device)
     dev = torch.device(learn.dls.device or 'cpu')
     cbs = _fit_callbacks(cfg, dev)
-    st = json.loads((fold_dir/'state.json').read_text()) if resume and (fold_dir/'state.json').is_file() else None
+    st = committed_checkpoint(fold_dir) if resume else None
     start = st['epoch'] + 1 if st else 0
-    history = pd.read_csv(fold_dir/'history.csv').to_dict('records') if st else []
-    if st: load_weights(learn.model, fold_dir/'last.safetensors')
+    # the history may already hold the epoch after the commit (killed between the two writes): resume from the committed epoch alone
+    history = [r for r in pd.read_csv(fold_dir/'history.csv').to_dict('records') if r['epoch'] <= st['epoch']] if st else []
+    if st: load_weights(learn.model, st['files']['weights'])
     elif cfg.model.init: init_from_run(learn.model, cfg, fold, folds)  # a second stage starts from the earlier run's same fold
-    ema = EMA(cfg.train.ema, fold_dir/'last_ema.safetensors' if st else None, st.get('ema_step', 0) if st else 0) if cfg.train.ema else None
+    ema = EMA(cfg.train.ema, st['files']['ema'] if st else None, st.get('ema_step', 0) if st else 0) if cfg.train.ema else None
     ckpt = Checkpoint(fold_dir, history=history)
     cbs += [c for c in (ema, ckpt) if c is not None]
     # the full fit has no validation images: it trains for the epochs cross-validation chose, without early stopping
@@ -319,13 +341,13 @@ def fit_fold(cfg:Config, # the experiment
         if frozen: learn.freeze()
         elif fe: learn.unfreeze()
         ckpt.offset, ckpt.start_epoch = lo, local
-        extra = [ResumeOptimizer(fold_dir/'opt.pth')] if local > 0 else []  # a phase begun by an earlier process
+        extra = [ResumeOptimizer(st['files']['opt'])] if local > 0 else []  # a phase begun by an earlier process
         if stop is not None and not frozen: extra.append(stop)
         fit(hi - lo, cfg.train.lr if frozen else group_lrs(cfg, len(learn.splitter(learn.model))),
             cbs=cbs + extra, start_epoch=local)
     barrier()  # the main process has written the last epoch's files
     if ema is not None:  # the fold's final weights are the average; with nothing left to train, the saved one
-        unwrap(learn.model).load_state_dict(ema.ema.module.state_dict() if ema.ema is not None else load_state(fold_dir/'last_ema.safetensors'))
+        unwrap(learn.model).load_state_dict(ema.ema.module.state_dict() if ema.ema is not None else load_state(committed_checkpoint(fold_dir)['files']['ema']))
     learn.weights_kind = 'ema' if ema is not None else 'raw'
     learn.history = pd.read_csv(fold_dir/'history.csv')
     return learn
@@ -334,7 +356,7 @@ def _finish_fold(learn:Learner, fold_dir:Path, oof:Probs|None=None) -> Path:
     "Keep the fold's final weights as `model.safetensors` (and its OOF file), then delete what only resume needed"
     w = save_weights(unwrap(learn.model), fold_dir/WEIGHTS_FILE)  # weights first: a fold with oof.npz always has its weights
     if oof is not None: save_probs(oof, fold_dir/'oof.npz')
-    for f in ('last.safetensors', 'last_ema.safetensors', 'opt.pth', 'best.safetensors'): (fold_dir/f).unlink(missing_ok=True)
+    for f in _resume_files(fold_dir): f.unlink(missing_ok=True)
     return w
 
 # %% ../nbs/08_train.ipynb #2402587b
