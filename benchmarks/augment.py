@@ -31,7 +31,7 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
          threads:int=None, # torch threads (default: torch's own)
         ):
     "Print each augmentation's milliseconds per batch, boostclf's and fastai's, and their ratio"
-    from fastai.vision.augment import aug_transforms, Brightness, Contrast, AffineCoordTfm, Warp
+    from fastai.vision.augment import aug_transforms, Brightness, Contrast, AffineCoordTfm
     from fastai.vision.core import TensorImage
     from boostclf.loaders import batch_augs, LinearLighting
     if quick: bs, size, repeats = 4, 32, 2

@@ -17,7 +17,7 @@ The bounds of the issue are checked and printed (PASS/FAIL); nothing is asserted
     python benchmarks/contest_scale.py --fraction 0.25 0.5 1     # full shape, about 40 minutes on 2 cores
     python benchmarks/contest_scale.py --quick                   # a tiny contest, for the tests
 """
-import os, sys, time, json, math, shutil, tempfile, subprocess, threading
+import os, time, json, shutil, tempfile, subprocess
 from pathlib import Path
 from typing import Annotated
 from fastcore.script import call_parse, store_true
@@ -126,7 +126,7 @@ def report(results:dict, fracs:list, base:float, draw:dict, work:Path):
     "The table, the exponents and the bounds"
     top = results[max(fracs)]
     names = [k for k in top if k != 'html']
-    print(f"\n| step | time (s) | peak memory (GB) | time / baseline decode |" + (" growth exponent |" if len(fracs) > 1 else ''))
+    print("\n| step | time (s) | peak memory (GB) | time / baseline decode |" + (" growth exponent |" if len(fracs) > 1 else ''))
     print("|---|---|---|---|" + ("---|" if len(fracs) > 1 else ''))
     print(f"| make-demo | {draw['seconds']:.0f} | {draw['peak'] / GB:.2f} | {draw['seconds'] / base:.2f} |" + (" |" if len(fracs) > 1 else ''))
     exps = {}
@@ -139,7 +139,7 @@ def report(results:dict, fracs:list, base:float, draw:dict, work:Path):
     print(f"| baseline: decode every image once (Pillow, 1 process) | {base:.0f} | | 1.00 |" + (" |" if len(fracs) > 1 else ''))
     print("\nHTML files:", ', '.join(f"{k} {v / 1e6:.2f} MB" for k, v in top['html'].items()))
     if max(fracs) < 1: print("\n(bounds apply at the full shape; this run stopped at", max(fracs), ")"); return
-    checks = [(f"every step <= 4 GB", all(top[n]['peak'] <= 4 * GB for n in names) and draw['peak'] <= 4 * GB),
+    checks = [("every step <= 4 GB", all(top[n]['peak'] <= 4 * GB for n in names) and draw['peak'] <= 4 * GB),
               ("dedup <= 120 s", top['dedup']['seconds'] <= 120),
               ("every HTML file <= 5 MB", all(v <= 5e6 for v in top['html'].values()))]
     if exps: checks.append(("check, eda, predict, errors, report at most linear (exponent <= 1.1)",

@@ -8,7 +8,7 @@ measured in a process of its own). Asserts nothing.
     python benchmarks/dedup.py
     python benchmarks/dedup.py --quick      # small sizes, for the tests
 """
-import os, sys, time, json, subprocess, tempfile, logging
+import importlib, os, sys, time, json, subprocess, tempfile, logging
 from pathlib import Path
 from fastcore.script import call_parse, store_true
 
@@ -21,7 +21,7 @@ def memory_child(data):
     "Run in a fresh process: peak RSS increase of find_duplicates over the footprint after imports"
     from boostclf.data import load_contest
     from boostclf.dedup import find_duplicates
-    import numpy, pandas, PIL  # noqa: F401  (already imported by boostclf; listed to make the baseline explicit)
+    for m in ('numpy', 'pandas', 'PIL'): importlib.import_module(m)  # already imported by boostclf; named to make the baseline explicit
     contest = load_contest(data, images='none')
     base = _vm('VmRSS:')
     try: Path('/proc/self/clear_refs').write_text('5')  # reset the peak (VmHWM) to the current RSS

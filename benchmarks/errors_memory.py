@@ -6,7 +6,7 @@ plain forward + backward pass of the same model on the same batch. Prints the fi
     python benchmarks/errors_memory.py            # 500 classes x 3,000 images; resnet18 at 128 px, batch 32
     python benchmarks/errors_memory.py --quick    # seconds, for the tests
 """
-import json, os, subprocess, sys, time
+import importlib, json, subprocess, sys, time
 import numpy as np
 from fastcore.script import call_parse, store_true
 
@@ -32,7 +32,7 @@ def child_boostclf(n_classes, n_images):
     import matplotlib; matplotlib.use('Agg')
     from boostclf.runs import Probs
     from boostclf.errors import error_table, class_accuracy, confused_pairs, top_confusion, plot_confusion, calibration, top_losses
-    import matplotlib.pyplot, sklearn.metrics  # imported lazily by boostclf; counted with the imports, as fastai's are
+    for m in ('matplotlib.pyplot', 'sklearn.metrics'): importlib.import_module(m)  # imported lazily by boostclf; counted with the imports, as fastai's are
     base = _rss('VmRSS'); _reset_peak(); t = time.time()
     P, y = synthetic(n_classes, n_images)
     p = Probs(P, np.array([f'{i}.png' for i in range(n_images)]), list(range(n_classes)), [f'c{i:04d}' for i in range(n_classes)], np.zeros(n_images, int), {})
@@ -43,7 +43,7 @@ def child_boostclf(n_classes, n_images):
 def child_fastai(n_classes, n_images):
     import torch
     from torch import nn
-    from fastai.vision.all import Datasets, Categorize, Learner, CrossEntropyLossFlat, ClassificationInterpretation, noop
+    from fastai.vision.all import Datasets, Categorize, Learner, CrossEntropyLossFlat, ClassificationInterpretation
     base = _rss('VmRSS'); _reset_peak(); t = time.time()
     P, y = synthetic(n_classes, n_images)
     vocab = [f'c{i:04d}' for i in range(n_classes)]  # zero-padded: Categorize sorts its vocab

@@ -54,7 +54,7 @@ def train_speed(name, size, bs, steps, compile_, channels_last):
             run = torch.compile(model); mode = 'compiled'
             with torch.autocast('cuda', dtype=torch.bfloat16): torch.nn.functional.cross_entropy(run(x), y).backward()
         except Exception as e: run, mode = model, f'eager (compile failed: {type(e).__name__})'
-    def step():
+    def step(run=run, opt=opt):
         with torch.autocast('cuda', dtype=torch.bfloat16): loss = torch.nn.functional.cross_entropy(run(x), y)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     for _ in range(3): step()

@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from torch import nn
 from .core import BoostclfError, progress, safe_name
 from .figures import save_png, array_png
-from .images import load_image, fit_image
+from .images import load_image
 from .loaders import _decode_or_blank
 from .runs import Run, as_run, oof_truth
 from .choices import CAM_METHODS

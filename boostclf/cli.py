@@ -12,9 +12,9 @@ import pandas as pd
 from typing import Annotated
 from fastcore.script import call_parse, store_true
 from .core import BoostclfError
-from .data import _where, check_contest, load_contest, make_folds, save_folds, show_samples
+from .data import _where, check_contest, load_contest
 from .choices import IMAGE_CHECKS, TTA_MODES, BLEND_METHODS, WEIGHT_FITS, CAM_METHODS, NOISE_METHODS, SWEEP_METRICS, DEMO_NAMINGS
-from .demo import make_demo_contest, manifest_path, load_manifest
+from .demo import make_demo_contest, manifest_path
 from .eda import save_eda
 from .dedup import find_duplicates, removal_plan, save_duplicates, removal_csv, kind_counts
 

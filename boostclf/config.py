@@ -6,7 +6,6 @@ Docs: https://boostclf.github.io/boostclf/config.html.md"""
 
 # %% ../nbs/06_config.ipynb #7a803ff1
 from __future__ import annotations
-import dataclasses, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml

@@ -6,9 +6,9 @@ Docs: https://boostclf.github.io/boostclf/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #97a638e0
 from __future__ import annotations
-import os, io, sys, json, time, hashlib, tempfile, contextlib, importlib
+import os, sys, json, time, hashlib, tempfile, contextlib, importlib
 from pathlib import Path
-import numpy as np, pandas as pd
+import pandas as pd
 from .choices import PROGRESS_MODES
 
 # %% auto #0

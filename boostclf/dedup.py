@@ -6,13 +6,13 @@ Docs: https://boostclf.github.io/boostclf/dedup.html.md"""
 
 # %% ../nbs/05_dedup.ipynb #b7752cea
 from __future__ import annotations
-import os, hashlib
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageFilter
 from .core import BoostclfError, write_csv, parallel_map
-from .images import load_image, ImageLoadError
+from .images import load_image
 from .data import Contest, load_contest
 
 # %% auto #0

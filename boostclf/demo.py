@@ -10,7 +10,7 @@ import io, json, shutil, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageDraw, ImageOps
-from .core import BoostclfError, write_json, write_csv, parallel_map, progress
+from .core import BoostclfError, write_json, write_csv, parallel_map
 from .choices import DEMO_NAMINGS
 
 # %% auto #0

@@ -6,10 +6,9 @@ Docs: https://boostclf.github.io/boostclf/eda.html.md"""
 
 # %% ../nbs/04_eda.ipynb #2096182b
 from __future__ import annotations
-import os, html
+import html
 from pathlib import Path
 import numpy as np, pandas as pd
-from PIL import Image
 from .core import BoostclfError, write_csv, atomic_write, parallel_map
 from .figures import fig_png, img_tag, html_table, html_page
 from .images import open_image, load_image, ImageLoadError

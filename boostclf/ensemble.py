@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv
-from .runs import Probs, Run, load_probs, save_probs, check_compatible
+from .runs import Probs, Run, load_probs, check_compatible
 from .choices import BLEND_METHODS, PROB_BLENDS, WEIGHT_FITS
 from .dedup import load_duplicates
 from .data import load_contest

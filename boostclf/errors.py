@@ -6,12 +6,12 @@ Docs: https://boostclf.github.io/boostclf/errors.html.md"""
 
 # %% ../nbs/12_errors.ipynb #ed64cee4
 from __future__ import annotations
-import html, json
+import html
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, write_json, atomic_write, optional_import
 from .figures import fig_png, img_tag, html_table, html_page, data_uri, array_png
-from .runs import Probs, Run, as_run, load_probs, oof_truth
+from .runs import Probs, Run, as_run, oof_truth
 from .choices import NOISE_METHODS
 from .dedup import load_duplicates, kinds_text
 
@@ -85,7 +85,7 @@ def plot_confusion(cm:pd.DataFrame, # from `top_confusion`
     off = v.copy(); np.fill_diagonal(off, np.nan)
     fig, ax = plt.subplots(figsize=(1.2 + 0.45 * k, 0.9 + 0.45 * k))
     ax.imshow(np.diag(np.diag(v)) > 0, cmap='Greys', alpha=0.15)
-    im = ax.imshow(np.ma.masked_invalid(off), cmap='Reds', vmin=0)
+    ax.imshow(np.ma.masked_invalid(off), cmap='Reds', vmin=0)
     for i in range(k):
         for j in range(k):
             if v[i, j]: ax.text(j, i, int(v[i, j]), ha='center', va='center', fontsize=7, color='grey' if i == j else 'black')
@@ -154,8 +154,8 @@ def noise_suspects(p:Probs, # out-of-fold probabilities (in-fold ones hide label
     y = _cols(p, truth); P = p.probs.astype(np.float64)
     used = method
     if method == 'auto':
-        try: import cleanlab; used = 'cleanlab'
-        except ImportError: used = 'builtin'
+        import importlib.util
+        used = 'cleanlab' if importlib.util.find_spec('cleanlab') else 'builtin'
     if used == 'cleanlab':
         flt = optional_import('cleanlab.filter', 'noise', 'noise_suspects(method="cleanlab")')
         issue = np.zeros(len(y), bool)

@@ -6,11 +6,9 @@ Docs: https://boostclf.github.io/boostclf/inference.html.md"""
 
 # %% ../nbs/09_inference.ipynb #ee9a2f08
 from __future__ import annotations
-import json
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import BoostclfError, write_csv, in_test, progress
-from .config import load_config
+from .core import BoostclfError, write_csv, progress
 from .data import load_contest, Contest
 from .runs import Probs, Run, as_run, WEIGHTS_FILE, save_probs, load_probs, data_checksum, folds_checksum
 from .choices import TTA_MODES

@@ -6,14 +6,13 @@ Docs: https://boostclf.github.io/boostclf/report.html.md"""
 
 # %% ../nbs/13_report.ipynb #9d4dc359
 from __future__ import annotations
-import html, json, datetime, os
+import html, json, datetime
 from pathlib import Path
-import numpy as np, pandas as pd
+import pandas as pd
 from .core import BoostclfError, atomic_write
 from .figures import fig_png, img_tag, html_table, html_page
-from .config import load_config, save_config
 from .data import load_contest
-from .runs import Run, as_run
+from .runs import as_run
 from .dedup import load_duplicates, kind_counts
 
 # %% auto #0

@@ -10,7 +10,7 @@ import json, os, subprocess, sys, platform
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import BoostclfError, atomic_path, write_json, table_checksum
+from .core import BoostclfError, atomic_path, table_checksum
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'WEIGHTS_FILE', 'Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum',

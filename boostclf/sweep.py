@@ -8,10 +8,10 @@ Docs: https://boostclf.github.io/boostclf/sweep.html.md"""
 from __future__ import annotations
 import os, socket, json
 from pathlib import Path
-import numpy as np, pandas as pd, yaml
+import numpy as np, yaml
 from fastai.callback.core import Callback
-from .core import BoostclfError, optional_import, write_csv, atomic_write, safe_name
-from .config import load_config, Config
+from .core import BoostclfError, optional_import, write_csv, safe_name
+from .config import load_config
 from .choices import SWEEP_METRICS
 
 # %% auto #0
@@ -116,7 +116,7 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
     if metric not in SWEEP_METRICS: raise BoostclfError(f"metric {metric!r} is not one of {', '.join(SWEEP_METRICS)}")
     if trials < 1: raise BoostclfError(f"--trials {trials}: give at least 1")
     space = load_space(space); out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    base = load_config(config)
+    load_config(config)  # the base config is valid on its own
     for k in space: load_config(config, [f"{k}={space[k]['choices'][0] if space[k]['type'] == 'categorical' else space[k]['low']}"])  # every key is a config key
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     store = _storage(storage, out)
@@ -146,7 +146,7 @@ def save_sweep(study, # from `run_sweep` (or `optuna.load_study`)
                   out:str|Path, # folder for trials.csv and the plots
                  ) -> Path:
     "Write the trial table `trials.csv` (best first), history.png and importances.png; return the table's path"
-    import matplotlib.pyplot as plt, warnings
+    import warnings
     from optuna.visualization import matplotlib as ovm
     from boostclf.figures import save_png
     out = Path(out)

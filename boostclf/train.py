@@ -6,7 +6,7 @@ Docs: https://boostclf.github.io/boostclf/train.html.md"""
 
 # %% ../nbs/08_train.ipynb #c8bb9b90
 from __future__ import annotations
-import json, os, time, math, contextlib, dataclasses
+import json, time, dataclasses
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -20,7 +20,7 @@ from fastai.callback.progress import ProgressCallback
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, FocalLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
-from .core import BoostclfError, write_csv, write_json, in_test, progress_mode
+from .core import BoostclfError, write_csv, write_json, progress_mode
 from .figures import save_png
 from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
@@ -29,7 +29,6 @@ from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
 from .models import build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
 from .runs import Probs, Run, WEIGHTS_FILE, save_probs, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, is_main, barrier, unwrap, num_distrib, alone, init_distributed
-from .choices import LOSSES
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FILES', 'LOSS_FUNCS', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA',
@@ -138,7 +137,7 @@ class Checkpoint(Callback):
 
 def _resume_files(fold_dir:Path) -> list:
     "Every per-epoch resume file in `fold_dir`, committed or not (and those of folds written before files were tagged)"
-    pats = [v.replace('{epoch}', '*') for v in CHECKPOINT_FILES.values()] + ['last.safetensors', 'last_ema.safetensors', 'opt.pth', 'best.safetensors']
+    pats = [v.replace('{epoch}', '*') for v in CHECKPOINT_FILES.values()] + ['last.safetensors', 'last_ema.safetensors', 'opt.pth']
     return [f for p in pats for f in Path(fold_dir).glob(p)]
 
 class ResumeOptimizer(Callback):
@@ -504,7 +503,6 @@ def lr_find(cfg:Config|str|Path, # a config or YAML file
            ) -> tuple:
     "(suggested learning rate, plot path) from fastai's LR finder"
     import matplotlib.pyplot as plt
-    from boostclf.core import atomic_path
     if not isinstance(cfg, Config): cfg = load_config(cfg, overrides)
     contest, folds = prepare_data(cfg)  # the data as training sees it: removal plan, duplicate groups
     learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device), device)

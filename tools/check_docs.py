@@ -8,7 +8,6 @@ After `nbdev-proc-nbs` has written `_proc/`, this checks that:
 Prints what failed and exits 1 on any failure.
 """
 import importlib, re, sys
-from pathlib import Path
 import nbformat, yaml
 from nbdev.config import get_config
 from nbdev.doclinks import NbdevLookup
