@@ -112,7 +112,8 @@ def boostclf_train(
     "Train the folds of an experiment and print where the run went"
     import os
     from boostclf.train import fit_folds
-    from boostclf.distributed import is_main, launch
+    from boostclf.distributed import launch
+    from boostclf.core import is_main_process
     if not (config or resume): sys.exit("boostclf-train: give a CONFIG file, or --resume RUN_DIR")
     if num_processes > 1 and int(os.environ.get('WORLD_SIZE', '1')) == 1:
         argv, skip = [], False
@@ -128,7 +129,7 @@ def boostclf_train(
     finally:
         import torch
         if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
-    if not is_main(): return
+    if not is_main_process(): return
     import json
     s = json.loads((run/'summary.json').read_text())
     print(f"OOF accuracy {s['oof_accuracy']:.4f}, macro-F1 {s['oof_macro_f1']:.4f} ({s['weights']} weights); "

@@ -14,6 +14,7 @@ from PIL import Image, ImageFilter
 from .core import BoostclfError, write_csv, parallel_map
 from .images import load_image
 from .data import Contest, load_contest
+from .choices import DUPLICATE_KINDS
 
 # %% auto #0
 __all__ = ['DUPLICATE_COLUMNS', 'ink_thumbnail', 'dct_hash', 'hamming_pairs', 'kinds_text', 'find_duplicates', 'score_duplicates',
@@ -192,7 +193,7 @@ def score_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicate
     planted = _pairs([([tuple(m) for m in g['members']], g['kinds']) for g in manifest['groups']])
     found = _pairs([(list(zip(g.split, g.image_path)), g.kinds.iloc[0]) for _, g in dups.groupby('group_id')])
     rows = []
-    for k in ['exact', 'near', 'flip', 'conflict', 'leak']:
+    for k in DUPLICATE_KINDS:
         p = {pair for pair, ks in planted.items() if k in ks}; f = {pair for pair, ks in found.items() if k in ks}
         rows.append(dict(kind=k, planted=len(p), found=len(f), recall=len(p & f) / len(p) if p else float('nan'),
                          precision=len(p & f) / len(f) if f else float('nan')))

@@ -8,17 +8,13 @@ Docs: https://boostclf.github.io/boostclf/distributed.html.md"""
 from __future__ import annotations
 import os, sys, subprocess, contextlib, functools
 import torch
-from fastai.torch_core import rank_distrib, num_distrib
+from fastai.torch_core import num_distrib
 from .core import BoostclfError, optional_import
 
 # %% auto #0
-__all__ = ['is_main', 'init_distributed', 'barrier', 'alone', 'unwrap', 'DataParallel', 'launch_cmd', 'launch']
+__all__ = ['init_distributed', 'barrier', 'alone', 'unwrap', 'DataParallel', 'launch_cmd', 'launch']
 
 # %% ../nbs/07b_distributed.ipynb #7331803f
-def is_main() -> bool:
-    "True in the process that writes files: rank 0, or the only process"
-    return rank_distrib() == 0
-
 def init_distributed():
     "Join the launched processes (Accelerate's `PartialState`: NCCL on GPUs, gloo on CPU) when launched as several; else nothing"
     if num_distrib() > 1 and not torch.distributed.is_initialized():

@@ -20,7 +20,7 @@ from fastai.callback.progress import ProgressCallback
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, FocalLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
-from .core import BoostclfError, write_csv, write_json, progress_mode
+from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from .figures import save_png
 from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
@@ -28,7 +28,7 @@ from .loaders import contest_dls
 from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
 from .models import build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
 from .runs import Probs, Run, WEIGHTS_FILE, save_probs, provenance, data_checksum, folds_checksum
-from .distributed import DataParallel, is_main, barrier, unwrap, num_distrib, alone, init_distributed
+from .distributed import DataParallel, barrier, unwrap, num_distrib, alone, init_distributed
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FILES', 'LOSS_FUNCS', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA',
@@ -118,7 +118,7 @@ class Checkpoint(Callback):
                 ): self.fold_dir, self.start_epoch, self.history, self.offset = Path(fold_dir), start_epoch, list(history or []), offset
     def written(self, what:str): "Called after each file of an epoch is written (`CHECKPOINT_FILES` keys, then 'history', then 'state')"
     def after_epoch(self):
-        if self.epoch < self.start_epoch or not is_main(): return  # in a multi-process run, only the main process writes
+        if self.epoch < self.start_epoch or not is_main_process(): return  # in a multi-process run, only the main process writes
         names, log = self.recorder.metric_names, self.recorder.log
         row = {n: (float(v) if v is not None and n != 'time' else v) for n, v in zip(names, log)}
         row['epoch'] = e = self.offset + self.epoch
@@ -177,7 +177,7 @@ class EpochLines(Callback):
         if not vals: return  # an epoch skipped on resume: nothing was measured
         figs = '  '.join(f"{n} {v:.4f}" if isinstance(v, float) else f"{n} {v}" for n, v in zip(self.names, vals))
         line = f"epoch {epoch + 1}/{self.n_epoch}  {figs}" + (f"  time {took}" if progress_mode() == 'lines' else '')
-        if is_main(): print(line, flush=True)
+        if is_main_process(): print(line, flush=True)
     def after_fit(self):  # also reached when another callback cancels the fit before this one began
         if 'old_logger' in self.__dict__: self.learn.logger = self.__dict__.pop('old_logger')
 
@@ -227,9 +227,9 @@ def make_learner(cfg:Config, # the experiment
     learn = Learner(dls, model, loss_func=LOSS_FUNCS[cfg.train.loss](), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
                     splitter=partial(param_groups, per_block=bool(cfg.model.llrd)), metrics=[accuracy, F1Score(average='macro')])
     if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
-    if progress_mode() != 'bars' or not is_main():  # a log file, CI, a pipe, another process: no bars
+    if progress_mode() != 'bars' or not is_main_process():  # a log file, CI, a pipe, another process: no bars
         learn.remove_cb(ProgressCallback)
-        if progress_mode() in ('lines', 'epochs') and is_main(): learn.add_cb(EpochLines())
+        if progress_mode() in ('lines', 'epochs') and is_main_process(): learn.add_cb(EpochLines())
     return learn
 
 def group_lrs(cfg:Config, # the experiment
@@ -423,9 +423,9 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     init_distributed()
     barrier()  # every process has checked before the main one writes
     contest, folds = prepare_data(cfg, run if resume else None)
-    if is_main() and not (resume and run.file('folds').is_file()): save_folds(folds, run, contest.path)
+    if is_main_process() and not (resume and run.file('folds').is_file()): save_folds(folds, run, contest.path)
     dsum, fsum = data_checksum(contest), folds_checksum(folds)
-    if is_main():
+    if is_main_process():
         save_config(cfg, run)
         write_json(provenance(contest, folds), run.file('provenance'))
         bad = contest.problems[(contest.problems.severity == 'error') & (contest.problems.split == 'train')]
@@ -445,18 +445,18 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
         d = run.fold_dir(k)
         if resume and (d/'oof.npz').is_file() and (d/WEIGHTS_FILE).is_file(): p = load_probs_checked(d/'oof.npz', dsum, fsum)
         else:
-            if progress_mode() in ('lines', 'epochs') and is_main(): print(f"fold {k}: training on {int((fold_of != k).sum())} images, {len(idx)} held out", flush=True)
+            if progress_mode() in ('lines', 'epochs') and is_main_process(): print(f"fold {k}: training on {int((fold_of != k).sum())} images, {len(idx)} held out", flush=True)
             learn = fit_fold(cfg, contest, folds, k, run, resume=resume, device=device, callbacks=callbacks)
-            if not is_main(): barrier(); continue  # the main process computes and writes the fold's OOF file
+            if not is_main_process(): barrier(); continue  # the main process computes and writes the fold's OOF file
             p = _oof_for(learn, cfg, contest, idx, k, dsum, fsum)
             _finish_fold(learn, d, p)
             barrier()
-        if not is_main(): continue
+        if not is_main_process(): continue
         hist = pd.read_csv(d/'history.csv')
         rows.append(dict(fold=k, **_scores(p, contest.train.target.values[idx]), epochs=len(hist)))
         write_csv(pd.DataFrame(rows), run.file('metrics'))
         parts.append(p)
-    if not is_main():
+    if not is_main_process():
         if cfg.cv.full_fit: _full_fit(cfg, contest, folds, run, resume, device)
         barrier(); return run
     oof = Probs(np.concatenate([p.probs for p in parts]), np.concatenate([p.image_path for p in parts]), contest.targets, contest.classes,
@@ -483,7 +483,7 @@ def _full_fit(cfg:Config, contest, folds, run:Run, resume:bool, device) -> dict:
     d = run.fold_dir(None)
     if not (resume and (d/WEIGHTS_FILE).is_file()):
         learn = fit_fold(cfg, contest, folds, None, run, resume=resume, device=device, epochs=n)
-        if is_main(): _finish_fold(learn, d)
+        if is_main_process(): _finish_fold(learn, d)
     return dict(epochs=n, weights='ema' if cfg.train.ema else 'raw', file=str((d/WEIGHTS_FILE).relative_to(run.path)))
 
 def load_probs_checked(path, dsum, fsum) -> Probs:
