@@ -31,7 +31,7 @@ def synthetic(n_classes, n_images, seed=0):
 def child_boostclf(n_classes, n_images):
     import matplotlib; matplotlib.use('Agg')
     from boostclf.runs import Probs
-    from boostclf.errors import error_table, class_accuracy, confused_pairs, top_confusion, plot_confusion, calibration, top_losses
+    from boostclf.error_analysis import error_table, class_accuracy, confused_pairs, top_confusion, plot_confusion, calibration, top_losses
     for m in ('matplotlib.pyplot', 'sklearn.metrics'): importlib.import_module(m)  # imported lazily by boostclf; counted with the imports, as fastai's are
     base = _rss('VmRSS'); _reset_peak(); t = time.time()
     P, y = synthetic(n_classes, n_images)

@@ -242,7 +242,7 @@ def boostclf_errors(
     data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
     "Error analysis of a run's out-of-fold predictions: errors.csv and a self-contained errors.html"
-    from boostclf.errors import save_errors
+    from boostclf.error_analysis import save_errors
     import json, matplotlib; matplotlib.use('Agg')
     try: page = save_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise, device=device, data=data)
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-errors: {e}")

@@ -60,7 +60,7 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     from boostclf.inference import predict
     from boostclf.ensemble import save_ensemble, ensemble_files
     from boostclf.cam import save_cams
-    from boostclf.errors import save_errors
+    from boostclf.error_analysis import save_errors
     from boostclf.report import save_report
     size = JOB_SIZES['quick' if quick else 'full']
     out = Path(out); data, runs = out/'data', out/'runs'

@@ -143,7 +143,7 @@ def save_report(runs:list, # run folders (or `Run`s), the first is the main one
     # errors and CAMs of the main run
     err_dir, cam_dir = main/'errors', main/'cams'
     if make_missing and not (err_dir/'summary.json').is_file() and (main/'oof.npz').is_file():
-        from boostclf.errors import save_errors
+        from boostclf.error_analysis import save_errors
         save_errors(main, err_dir, dups=dups, n_gallery=12, cam_method=cam_method)
     if (err_dir/'summary.json').is_file():
         s = json.loads((err_dir/'summary.json').read_text())
