@@ -51,7 +51,7 @@ class TrainCfg:
     wd: float = 0.01 # weight decay
     schedule: str = 'one_cycle' # one_cycle, fine_tune (freeze_epochs frozen first) or flat_cos
     freeze_epochs: int = 1 # frozen epochs for fine_tune
-    body_lr: float = 0.1 # a pretrained body's learning rate, as a fraction of `lr` (the head's)
+    body_lr: float = 0.1 # the body's learning rate when it starts from trained weights (`model.pretrained` or `model.init`), as a fraction of `lr` (the head's)
     precision: str = 'auto' # auto, fp32, fp16 or bf16
     mixup: float = 0.0 # MixUp alpha (0: off)
     cutmix: float = 0.0 # CutMix alpha (0: off)

@@ -1,4 +1,4 @@
-"""`boostclf-demo`: a whole contest on the built-in demo data, from drawing the data to the report, in one call and a few minutes on a laptop's CPU.
+"""`boostclf-demo`: a whole contest on the built-in demo data, from drawing the data to the report, in one call, in 6 to 12 minutes on two CPU cores.
 
 Docs: https://boostclf.github.io/boostclf/job.html.md"""
 
