@@ -114,7 +114,8 @@ def ensemble_oof(oof_files:list, # out-of-fold probability files (or `Probs`), o
             held[te] = blend([p[te] for p in P], method, fit_weights([p[tr] for p in P], y[tr], fit, method))
         w_all = fit_weights(P, y, fit, method)
     else:  # nothing is fitted: the submitted blend itself is scored
-        w_all = (w if weights is not None else np.ones(len(P))) / (w.sum() if weights is not None else len(P))
+        base = w if weights is not None else np.ones(len(P))
+        w_all = base / base.sum()
         held = blend(P, method, w_all)
     for r, wi in zip(rows, w_all): r['weight'] = float(wi)
     rows.append(dict(member=_blend_label(method, fit, weights), weight=1.0, accuracy=float((held.argmax(1) == y).mean()), log_loss=_logloss(held, y)))

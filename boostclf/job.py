@@ -89,7 +89,7 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     tests = [predict(r, tta=tta, device='cpu') for r in run_dirs]
     step("blending the members and writing the submission")
     sub = save_ensemble([r/f'test_{tta}.npz' for r in run_dirs], out/'submission.csv', 'geometric', 'logloss', dups=dup_csv, data=data, names=[r.name for r in run_dirs])
-    ens_csv, leaks_csv = ensemble_files(sub)['table'], ensemble_files(sub)['leaks']
+    files = ensemble_files(sub); ens_csv, leaks_csv = files['table'], files['leaks']
     table = pd.read_csv(ens_csv)
     step.note(f"weights {', '.join(f'{x:.2f}' for x in table.weight.iloc[:-1])}; {len(pd.read_csv(leaks_csv))} leaked test image(s) take their training label; {sub} checked")
     step("Grad-CAM grids and error analysis of run a")
