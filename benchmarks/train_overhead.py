@@ -27,7 +27,8 @@ def boostclf_fit(model, batches, lr, precision, device, n_classes, out):
     from fastai.data.core import DataLoaders
     from fastai.callback.core import Callback
     from boostclf.config import load_config
-    from boostclf.train import make_learner, _fit_callbacks, Checkpoint
+    from boostclf.train import make_learner, _fit_callbacks
+    from boostclf.callbacks import Checkpoint
     class FixedBatches(DataLoader):
         "Hands out the prepared batches as they are"
         def __init__(self, batches, **kw): self.batches = batches; super().__init__(dataset=range(len(batches)), bs=1, shuffle=False, **kw)

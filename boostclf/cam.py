@@ -14,6 +14,7 @@ from .core import BoostclfError, progress, safe_name
 from .figures import save_png, array_png
 from .images import load_image
 from .loaders import _decode_or_blank
+from .contract import CAM_FILES
 from .runs import Run, as_run, oof_truth
 from .choices import CAM_METHODS
 from .models import timm_body, is_token_model
@@ -308,24 +309,24 @@ def save_cams(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     names = dict(zip(p.targets, p.class_names))
     recall = pd.Series(pred == truth).groupby(truth).mean().sort_values()
     tables = []
-    jobs = [('errors', lambda: error_cams(run, n, method, device), 'most confident out-of-fold errors')]
-    for t in recall.index[:n_classes]: jobs.append((f'class_{safe_name(names[t])}', lambda t=t: class_cams(run, t, n, method, device), f'class {names[t]} (recall {recall[t]:.2f})'))
+    jobs = [(CAM_FILES.at(out, 'errors'), lambda: error_cams(run, n, method, device), 'most confident out-of-fold errors')]
+    for t in recall.index[:n_classes]: jobs.append((CAM_FILES.at(out, 'class_grid', name=safe_name(names[t])), lambda t=t: class_cams(run, t, n, method, device), f'class {names[t]} (recall {recall[t]:.2f})'))
     err = pd.Series(list(zip(truth[pred != truth], pred[pred != truth]))).value_counts()
     if len(err):
         a, b = err.index[0]
-        jobs.append((f'pair_{safe_name(names[a])}_{safe_name(names[b])}', lambda: pair_cams(run, a, b, max(1, n // 2), method, device), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
-    for name, make, title in progress(jobs, what='Grad-CAM grids'):
+        jobs.append((CAM_FILES.at(out, 'pair_grid', a=safe_name(names[a]), b=safe_name(names[b])), lambda: pair_cams(run, a, b, max(1, n // 2), method, device), f'{names[a]} and {names[b]}: {err.iloc[0]} confused'))
+    for grid, make, title in progress(jobs, what='Grad-CAM grids'):
         c = make()  # an error here is the user's to see: never an empty result reported as success
         if not len(c): continue  # nothing to show (a run without errors)
         tr = dict(zip(c.image_path, c.true)) if 'true' in c else dict(zip(p.image_path, truth))
-        save_png(cam_grid(c, title=title, truth=tr), out/f'{name}.png')
+        save_png(cam_grid(c, title=title, truth=tr), grid)
         files = c.attrs['files']
         for i, r in enumerate(c.itertuples()):
-            f = out/'overlays'/overlay_name(r.image_path, method, r.target)
+            f = CAM_FILES.at(out, 'overlays')/overlay_name(r.image_path, method, r.target)
             with atomic_write(f, 'wb') as fh: fh.write(array_png(cam_on_image(files[i], r.cam, c.attrs['resize'])))  # always: a rerun's maps replace the old
-            tables.append(dict(grid=f'{name}.png', image_path=r.image_path, fold=r.fold, true=tr.get(r.image_path), explained=r.target,
+            tables.append(dict(grid=grid.name, image_path=r.image_path, fold=r.fold, true=tr.get(r.image_path), explained=r.target,
                                pred=r.pred, prob=r.prob, overlay=str(f.relative_to(out))))
-    return write_csv(pd.DataFrame(tables), out/'cams.csv')
+    return write_csv(pd.DataFrame(tables), CAM_FILES.at(out, 'index'))
 
 # %% ../nbs/11_cam.ipynb #54042dfd
 def cam_browser(run:str|Path, # a run folder

@@ -8,9 +8,10 @@ Docs: https://boostclf.github.io/boostclf/choices.html.md"""
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['IMAGE_CHECKS', 'RESIZE_METHODS', 'INTERPOLATIONS', 'AUG_PRESETS', 'DEMO_NAMINGS', 'DUPLICATE_KINDS', 'ON_ERROR',
-           'HEADS', 'LOSSES', 'OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'TTA_MODES', 'BLEND_METHODS', 'PROB_BLENDS',
-           'WEIGHT_FITS', 'CAM_METHODS', 'NOISE_METHODS', 'SWEEP_METRICS', 'PROGRESS_MODES']
+__all__ = ['IMAGE_CHECKS', 'RESIZE_METHODS', 'INTERPOLATIONS', 'AUG_PRESETS', 'DEMO_NAMINGS', 'DUPLICATE_KINDS',
+           'REMOVAL_ACTIONS', 'ON_ERROR', 'HEADS', 'LOSSES', 'OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'TTA_MODES',
+           'BLEND_METHODS', 'PROB_BLENDS', 'WEIGHT_FITS', 'CAM_METHODS', 'NOISE_METHODS', 'SWEEP_METRICS',
+           'PROGRESS_MODES']
 
 # %% ../nbs/00_choices.ipynb #ea0b2425
 IMAGE_CHECKS = ('full', 'header', 'none') # how closely loading checks image files: decode them, read headers, or check existence
@@ -19,6 +20,7 @@ INTERPOLATIONS = ('bilinear', 'bicubic', 'nearest', 'lanczos') # resampling filt
 AUG_PRESETS = ('sketch', 'sketch+warp', 'flip', 'none') # batch augmentation presets (`data.aug`)
 DEMO_NAMINGS = ('demo', 'synset') # how the demo contest names classes and files: its own, or the ImageNet-Sketch contest's
 DUPLICATE_KINDS = ('exact', 'near', 'flip', 'conflict', 'leak') # what a duplicate group can be: same pixels, a near or mirrored copy, copies under two labels, copies across train and test
+REMOVAL_ACTIONS = ('drop', 'review') # what a removal plan does with a training copy: leave it out of training, or leave it to a person
 ON_ERROR = ('raise', 'blank') # what the image cache does with a file it cannot read: stop, or cache a white square
 
 # %% ../nbs/00_choices.ipynb #68e0cf55

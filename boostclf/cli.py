@@ -12,11 +12,13 @@ import pandas as pd
 from typing import Annotated
 from fastcore.script import call_parse, store_true
 from .core import BoostclfError
-from .data import _where, check_contest, load_contest
+from .data import _where, check_contest
 from .choices import IMAGE_CHECKS, TTA_MODES, BLEND_METHODS, WEIGHT_FITS, CAM_METHODS, NOISE_METHODS, SWEEP_METRICS, DEMO_NAMINGS
 from .demo import make_demo_contest, manifest_path
 from .eda import save_eda
-from .dedup import find_duplicates, removal_plan, save_duplicates, removal_csv, kind_counts
+from .dedup import dedup_contest, removal_csv, kind_counts, load_duplicates, load_removal_plan
+from .contract import DEDUP_FILES, ENSEMBLE_FILES, ERROR_FILES, REPORT_FILES, RUN_FILES
+from .runs import Run
 
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
@@ -64,38 +66,33 @@ def boostclf_check(
     csv:str=None, # also write the problem table to this CSV file
 ):
     "Check a contest's tables and images; exit with status 1 when there are errors"
-    try: problems = check_contest(path, n_folds=n_folds, images=images)
+    try: problems = check_contest(path, n_folds=n_folds, images=images, out=csv)
     except BoostclfError as e: sys.exit(f"boostclf-check: {e}")
     print(format_problems(problems, path))
-    if csv:
-        from boostclf.core import write_csv
-        write_csv(problems, csv)
     if (problems.severity == 'error').any(): sys.exit(1)
 
 # %% ../nbs/90_cli.ipynb #10f03094
 @call_parse
 def boostclf_eda(
     path:str, # the contest's data folder
-    out:str='eda', # folder for the profile CSVs, the figures and eda.html
+    out:str=RUN_FILES['eda'], # folder for the profile CSVs, the figures and eda.html
 ):
     "Profile a contest: CSVs, PNG figures and one self-contained eda.html"
-    try: page = save_eda(load_contest(path, strict=False, images='full'), out)
+    try: page = save_eda(path, out)
     except BoostclfError as e: sys.exit(f"boostclf-eda: {e}")
     print(f"report: {page}")
 
 @call_parse
 def boostclf_dedup(
     path:str, # the contest's data folder
-    out:str='duplicates.csv', # the group report; the removal plan goes beside it as <name>_removal.csv
+    out:str=DEDUP_FILES['groups'], # the group report; the removal plan goes beside it as <name>_removal.csv
     threshold:int=48, # hash bits (of 255) within which two images are candidate copies
     no_flips:store_true=False, # do not look for mirrored copies
 ):
     "Find duplicate groups across train and test; write the group report and the removal plan"
-    try:
-        contest = load_contest(path, strict=False, images='full')
-        report = find_duplicates(contest, max_distance=threshold, flips=not no_flips)
-        r = save_duplicates(report, plan := removal_plan(report, contest), out)
+    try: r = dedup_contest(path, out, threshold, flips=not no_flips)
     except BoostclfError as e: sys.exit(f"boostclf-dedup: {e}")
+    report, plan = load_duplicates(r), load_removal_plan(removal_csv(r))
     kinds = kind_counts(report)
     print(f"{report.group_id.nunique()} group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
     print(f"{(plan.action == 'drop').sum()} training image(s) to drop, {(plan.action == 'review').sum()} to review")
@@ -110,19 +107,12 @@ def boostclf_train(
     num_processes:int=1, # data-parallel processes on this machine (relaunches through `accelerate launch`)
 ):
     "Train the folds of an experiment and print where the run went"
-    import os
     from boostclf.train import fit_folds
-    from boostclf.distributed import launch
+    from boostclf.distributed import relaunch
     from boostclf.core import is_main_process
     if not (config or resume): sys.exit("boostclf-train: give a CONFIG file, or --resume RUN_DIR")
-    if num_processes > 1 and int(os.environ.get('WORLD_SIZE', '1')) == 1:
-        argv, skip = [], False
-        for a in sys.argv[1:]:
-            if skip: skip = False; continue
-            if a == '--num-processes': skip = True; continue
-            if a.startswith('--num-processes='): continue
-            argv.append(a)
-        try: sys.exit(launch([sys.argv[0], *argv], num_processes))
+    if num_processes > 1:  # each process runs this command again without --num-processes
+        try: sys.exit(relaunch(num_processes))
         except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-train: {e}")
     try: run = fit_folds(resume, resume=True) if resume else fit_folds(config, overrides=set)
     except BoostclfError as e: sys.exit(f"boostclf-train: {e}")
@@ -130,10 +120,8 @@ def boostclf_train(
         import torch
         if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
     if not is_main_process(): return
-    import json
-    s = json.loads((run/'summary.json').read_text())
-    print(f"OOF accuracy {s['oof_accuracy']:.4f}, macro-F1 {s['oof_macro_f1']:.4f} ({s['weights']} weights); "
-          f"per fold {s['accuracy_mean']:.4f} +- {s['accuracy_std']:.4f}")
+    s = run.summary
+    print(f"OOF accuracy {s.oof_accuracy:.4f}, macro-F1 {s.oof_macro_f1:.4f} ({s.weights} weights); per fold {s.accuracy_mean:.4f} +- {s.accuracy_std:.4f}")
     print(f"run: {run}")
 
 @call_parse
@@ -161,21 +149,18 @@ def boostclf_predict(
     try: p = predict(run, tta=tta, device=device, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-predict: {e}")
     if p.meta.get('damaged'): print(f"WARNING: {len(p.meta['damaged'])} damaged test image(s) predicted from a blank image (their rows keep their IDs): {', '.join(p.meta['damaged'][:10])}")
-    print(f"{p}\nprobabilities: {Path(run)/f'test_{tta}.npz'}")
+    print(f"{p}\nprobabilities: {Run(run).test_probs(tta)}")
 
 @call_parse
 def boostclf_submit(
     probs:str, # a test probability file (from boostclf-predict)
     data:str, # the contest's data folder
-    out:str='submission.csv', # the submission to write
+    out:str=ENSEMBLE_FILES['submission'], # the submission to write
 ):
     "Write the submission (ID,image_path,target) from test probabilities, and check it"
-    from boostclf.inference import write_submission, check_submission
-    try:
-        path = write_submission(probs, data, out)
-        problems = check_submission(path, data)
+    from boostclf.inference import write_submission
+    try: path = write_submission(probs, data, out)
     except BoostclfError as e: sys.exit(f"boostclf-submit: {e}")
-    if len(problems): sys.exit(f"boostclf-submit: {path} fails its check:\n{problems.to_string(index=False)}")
     print(f"submission: {path} ({len(pd.read_csv(path))} rows, checked)")
 
 @call_parse
@@ -194,8 +179,8 @@ def boostclf_check_submission(
 # %% ../nbs/90_cli.ipynb #45587699
 @call_parse
 def boostclf_ensemble(
-    probs:Annotated[str, "test probability files (RUN/test_<tta>.npz), one per member", dict(nargs='+')],
-    out:str='submission.csv', # the submission; the ensemble table (and the leak overrides) go beside it
+    probs:Annotated[str, "test probability files (from boostclf-predict, in each run's folder), one per member", dict(nargs='+')],
+    out:str=ENSEMBLE_FILES['submission'], # the submission; the ensemble table (and the leak overrides) go beside it
     weights:Annotated[float, "fixed member weights, in the order of PROBS", dict(nargs='*')]=None,
     fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=WEIGHT_FITS)]=None,
     method:Annotated[str, "how to blend", dict(choices=BLEND_METHODS)]='weighted',
@@ -246,15 +231,15 @@ def boostclf_errors(
     import json, matplotlib; matplotlib.use('Agg')
     try: page = save_errors(run, out, dups, n_gallery, None if cam_method == 'none' else cam_method, method=noise, device=device, data=data)
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-errors: {e}")
-    s = json.loads((page.parent/'summary.json').read_text())
+    s = json.loads(ERROR_FILES.at(page.parent, 'summary').read_text())
     print(f"{s['n']} images, accuracy {s['accuracy']:.3f}, {s['errors']} errors, ECE {s['ece']:.3f}, {s['suspects']} label-noise suspect(s) ({s['suspect_method']})")
-    print(f"errors:  {page.parent/'errors.csv'}\nhtml:    {page}")
+    print(f"errors:  {ERROR_FILES.at(page.parent, 'errors')}\nhtml:    {page}")
 
 # %% ../nbs/90_cli.ipynb #6f698094
 @call_parse
 def boostclf_report(
     runs:Annotated[str, "run folders; the first is the main one", dict(nargs='+')],
-    out:str='report.html', # the HTML file to write
+    out:str=REPORT_FILES['page'], # the HTML file to write
     title:str=None, # page title
     eda:str=None, # an EDA folder (boostclf-eda)
     dups:str=None, # a duplicate report (boostclf-dedup)
@@ -286,20 +271,18 @@ def boostclf_sweep(
 ):
     "Hyperparameter search with Optuna (TPE, median pruning); start it on several machines with one --storage to share a study"
     if not (config and space): sys.exit("boostclf-sweep: give CONFIG and --space SPACE.yaml")  # before the imports that take seconds
-    import yaml
-    from boostclf.sweep import run_sweep, save_sweep, wandb_sweep_config
+    from boostclf.sweep import sweep, save_wandb_sweep_config, load_space
     import matplotlib; matplotlib.use('Agg')
     try:
         if wandb_config:
-            from boostclf.core import atomic_write
-            with atomic_write(wandb_config) as f: f.write(yaml.safe_dump(wandb_sweep_config(space, metric), sort_keys=False))
-            print(f"wandb sweep config: {wandb_config} (wandb sweep {wandb_config})"); return
-        study = run_sweep(config, space, trials, out, storage, study_name, metric, seed)
-        table = pd.read_csv(save_sweep(study, out))
+            f = save_wandb_sweep_config(space, wandb_config, metric)
+            print(f"wandb sweep config: {f} (wandb sweep {f})"); return
+        csv = sweep(config, space, trials, out, storage, study_name, metric, seed)
+        table, keys = pd.read_csv(csv), list(load_space(space))
     except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-sweep: {e}")
-    cols = [c for c in ['number', 'state', 'value', *yaml.safe_load(Path(space).read_text())] if c in table]
+    cols = [c for c in ['number', 'state', 'value', *keys] if c in table]
     print(table[cols].head(10).to_string(index=False))
-    print(f"best run: {table.run.iloc[0]}\ntable:    {Path(out)/'trials.csv'}")
+    print(f"best run: {table.run.iloc[0]}\ntable:    {csv}")
 
 # %% ../nbs/90_cli.ipynb #f2c723e9
 @call_parse

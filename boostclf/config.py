@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
 from .core import BoostclfError, atomic_write
+from .contract import RUN_FILES
 from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS
 
 # %% auto #0
@@ -184,6 +185,6 @@ def save_config(cfg:Config, # the resolved config
                 path:str|Path, # a file, or a run folder (then `config.yaml` inside it)
                ) -> Path:
     "Write the resolved config as YAML, atomically"
-    p = Path(path); p = p/'config.yaml' if p.suffix not in ('.yaml', '.yml') else p
+    p = Path(path); p = RUN_FILES.at(p, 'config') if p.suffix not in ('.yaml', '.yml') else p
     with atomic_write(p) as f: yaml.safe_dump(config_dict(cfg), f, sort_keys=False)
     return p

@@ -14,6 +14,7 @@ import numpy as np, pandas as pd
 from .core import BoostclfError, resolve_inside, write_csv, parallel_map, progress
 from .images import IMAGE_EXTS, MAX_PIXELS, ImageLoadError, open_image, load_image, fit_image
 from .choices import IMAGE_CHECKS
+from .contract import RUN_FILES
 
 # %% auto #0
 __all__ = ['PROBLEM_COLS', 'TRAIN_COLS', 'TEST_COLS', 'ContestError', 'check_contest', 'Contest', 'load_contest', 'make_folds',
@@ -226,9 +227,12 @@ def check_contest(path:str|Path, # the contest's data folder
                   images:str='full', # how closely to check image files: 'full' decodes them, 'header' reads headers, 'none' checks existence
                   max_pixels:int=MAX_PIXELS, # decompression-bomb guard for each image
                   n_workers:int|None=None, # threads for the image checks
+                  out:str|Path|None=None, # also write the problem table to this CSV (atomically)
                  ) -> pd.DataFrame:
     "Every problem in the contest at `path`, one row each (empty when the data is ready)"
-    return _inspect_contest(path, n_folds, images, max_pixels, n_workers)[3]
+    problems = _inspect_contest(path, n_folds, images, max_pixels, n_workers)[3]
+    if out: write_csv(problems, out)
+    return problems
 
 # %% ../nbs/02_data.ipynb #f89d3811
 @dataclass
@@ -328,18 +332,18 @@ def save_folds(folds:pd.DataFrame, # from `make_folds`
                out:str|Path, # the run's output folder
                data_path:str|Path|None=None, # the data folder, which must not contain `out`
               ) -> Path:
-    "Write `folds` to `out/folds.csv` atomically"
+    "Write `folds` to the run folder `out` (its `folds.csv`) atomically"
     out = Path(out)
     if data_path is not None:
         d, o = Path(data_path).resolve(), out.resolve()
         if o == d or d in o.parents: raise BoostclfError(f"output folder {out} is inside the data folder {data_path}; boostclf never writes into the data: choose another folder")
-    return write_csv(folds[['image_path', 'target', 'fold']], out/'folds.csv')
+    return write_csv(folds[['image_path', 'target', 'fold']], RUN_FILES.at(out, 'folds'))
 
 def load_folds(path:str|Path, # `folds.csv` or the run folder holding it
                contest:Contest|None=None, # if given, the folds must cover exactly its training images
               ) -> pd.DataFrame:
     "Read a `folds.csv`, checking it against `contest`"
-    f = Path(path); f = f/'folds.csv' if f.is_dir() else f
+    f = Path(path); f = RUN_FILES.at(f, 'folds') if f.is_dir() else f
     if not f.is_file(): raise BoostclfError(f"{f} not found; make folds with make_folds and save_folds (or boostclf-train)")
     folds = pd.read_csv(f, dtype={'image_path': str})
     missing = {'image_path', 'fold'} - set(folds.columns)

@@ -14,11 +14,13 @@ from PIL import Image, ImageFilter
 from .core import BoostclfError, write_csv, parallel_map
 from .images import load_image
 from .data import Contest, load_contest
-from .choices import DUPLICATE_KINDS
+from .choices import DUPLICATE_KINDS, REMOVAL_ACTIONS
+from .contract import DEDUP_FILES
 
 # %% auto #0
 __all__ = ['DUPLICATE_COLUMNS', 'ink_thumbnail', 'dct_hash', 'hamming_pairs', 'kinds_text', 'find_duplicates', 'score_duplicates',
-           'removal_plan', 'removal_csv', 'save_duplicates', 'load_duplicates', 'kind_counts', 'show_duplicates']
+           'removal_plan', 'removal_csv', 'save_duplicates', 'dedup_contest', 'load_duplicates', 'load_removal_plan',
+           'dropped_images', 'load_groups', 'kind_counts', 'show_duplicates']
 
 # %% ../nbs/05_dedup.ipynb #f0ad99eb
 def ink_thumbnail(path:str|Path, # image file
@@ -203,7 +205,7 @@ def score_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicate
 def removal_plan(dups:pd.DataFrame, # the group report, from `find_duplicates`
                  contest:Contest, # the contest it was made from
                 ) -> pd.DataFrame:
-    "image_path, group_id, action ('drop' or 'review'), kept, reason for the training members of each group"
+    "image_path, group_id, action (one of `REMOVAL_ACTIONS`), kept, reason for the training members of each group"
     rows = []
     for gid, g in dups[dups.split == 'train'].groupby('group_id'):
         kinds = kinds_text(g.kinds.iloc[0])
@@ -222,7 +224,7 @@ def removal_csv(report:str|Path, # the group report's CSV path
                ) -> Path:
     "Where the removal plan of the group report at `report` lives: beside it, as `<name>_removal.csv`"
     report = Path(report)
-    return report.with_name(f'{report.stem}_removal.csv')
+    return DEDUP_FILES.at(report.parent, 'removal', stem=report.stem)
 
 def save_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicates`
                     plan:pd.DataFrame, # from `removal_plan`
@@ -233,6 +235,16 @@ def save_duplicates(dups:pd.DataFrame, # the group report, from `find_duplicates
     flat = dups.assign(kinds=[kinds_text(k) for k in dups.kinds])
     write_csv(plan, removal_csv(out))
     return write_csv(flat, out)
+
+def dedup_contest(contest:Contest|str|Path, # a loaded contest, or its data folder (loaded leniently, every image decoded)
+                  out:str|Path=DEDUP_FILES['groups'], # the report's CSV path; the removal plan goes beside it (`removal_csv`)
+                  max_distance:int=48, # hash bits (of 255) within which two images are candidate copies
+                  flips:bool=True, # also find horizontally mirrored copies
+                 ) -> Path:
+    "Find a contest's duplicate groups and write the group report and its removal plan; return the report's path"
+    if not isinstance(contest, Contest): contest = load_contest(contest, strict=False, images='full')
+    dups = find_duplicates(contest, max_distance=max_distance, flips=flips)
+    return save_duplicates(dups, removal_plan(dups, contest), out)
 
 def load_duplicates(path:str|Path, # a group report written by `save_duplicates` or `boostclf-dedup`
                    ) -> pd.DataFrame:
@@ -245,6 +257,36 @@ def load_duplicates(path:str|Path, # a group report written by `save_duplicates`
     if d.kinds.str.startswith('[').any():
         raise BoostclfError(f"{path}: its kinds are Python lists (a report saved with DataFrame.to_csv); write it with save_duplicates, which stores them as exact;leak")
     return d.assign(kinds=[k.split(';') if k else [] for k in d.kinds])
+
+def load_removal_plan(path:str|Path, # a removal plan written by `save_duplicates` (boostclf-dedup writes it beside its group report)
+                     ) -> pd.DataFrame:
+    "The removal plan at `path`, checked: one row per training copy with its `action` (one of `REMOVAL_ACTIONS`)"
+    path = Path(path)
+    if not path.is_file(): raise BoostclfError(f"removal plan {path} not found; boostclf-dedup DATA writes it beside its group report")
+    plan = pd.read_csv(path, dtype={'image_path': str, 'kept': str, 'reason': str}, keep_default_na=False)
+    if not {'image_path', 'action'} <= set(plan.columns):
+        raise BoostclfError(f"{path} lacks image_path/action columns: it is not a removal plan; pass the one boostclf-dedup wrote")
+    bad = sorted(set(plan.action) - set(REMOVAL_ACTIONS))
+    if bad: raise BoostclfError(f"{path}: action(s) {bad} are not one of {', '.join(REMOVAL_ACTIONS)}; fix those rows or write the plan again")
+    if 'split' in plan.columns: plan = plan[plan.split.replace('', 'train') == 'train']  # only training images can be left out
+    return plan.reset_index(drop=True)
+
+def dropped_images(plan:pd.DataFrame|str|Path, # a removal plan, or its file
+                  ) -> set:
+    "The image_paths a removal plan drops"
+    if not isinstance(plan, pd.DataFrame): plan = load_removal_plan(plan)
+    return set(plan.image_path[plan.action == 'drop'])
+
+def load_groups(path:str|Path, # a group report (boostclf-dedup), or any CSV with image_path and group_id columns
+               ) -> pd.DataFrame:
+    "image_path and group_id (and the report's `component`, a chain of copies) of the training images to keep together in one fold"
+    path = Path(path)
+    if not path.is_file(): raise BoostclfError(f"group file {path} not found; pass the duplicate report boostclf-dedup wrote")
+    g = pd.read_csv(path, dtype={'image_path': str}, keep_default_na=False)
+    if not {'image_path', 'group_id'} <= set(g.columns):
+        raise BoostclfError(f"{path} lacks image_path/group_id columns; pass the duplicate report boostclf-dedup wrote (or a CSV with those columns)")
+    if 'split' in g.columns: g = g[g.split.replace('', 'train') == 'train']
+    return g[['image_path', 'group_id'] + (['component'] if 'component' in g.columns else [])].reset_index(drop=True)
 
 def kind_counts(dups:pd.DataFrame, # the group report, from `find_duplicates` or `load_duplicates`
                ) -> pd.Series:

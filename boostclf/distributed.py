@@ -12,7 +12,7 @@ from fastai.torch_core import num_distrib
 from .core import BoostclfError, optional_import
 
 # %% auto #0
-__all__ = ['init_distributed', 'barrier', 'alone', 'unwrap', 'DataParallel', 'launch_cmd', 'launch']
+__all__ = ['init_distributed', 'barrier', 'alone', 'unwrap', 'DataParallel', 'launch_cmd', 'launch', 'without_option', 'relaunch']
 
 # %% ../nbs/07b_distributed.ipynb #7331803f
 def init_distributed():
@@ -94,3 +94,22 @@ def launch(argv:list, # the command to run in each process: a script path and it
     # one thread per process unless told otherwise: processes x threads should not exceed the cores
     env.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // num_processes)))
     return subprocess.run(launch_cmd(argv, num_processes), env=env).returncode
+
+def without_option(argv:list, # a command's arguments
+                   option:str, # a long option, e.g. '--num-processes'
+                  ) -> list:
+    "`argv` without `option` and its value (given as `--opt V` or `--opt=V`)"
+    out, skip = [], False
+    for a in argv:
+        if skip: skip = False; continue
+        if a == option: skip = True; continue
+        if not a.startswith(option + '='): out.append(a)
+    return out
+
+def relaunch(num_processes:int, # processes on this machine
+             argv:list|None=None, # the command line to run again (default: `sys.argv`)
+             option:str='--num-processes', # the option that asked for the processes: each process runs without it
+            ) -> int:
+    "Run this command again in `num_processes` processes, each without `option`; return the exit status"
+    argv = list(sys.argv if argv is None else argv)
+    return launch([argv[0], *without_option(argv[1:], option)], num_processes)

@@ -13,6 +13,7 @@ from .core import BoostclfError, write_csv, atomic_write, parallel_map
 from .figures import fig_png, img_tag, html_table, html_page
 from .images import open_image, load_image, ImageLoadError
 from .data import Contest, load_contest, show_samples
+from .contract import EDA_FILES
 
 # %% auto #0
 __all__ = ['PROFILE_COLS', 'profile_images', 'class_summary', 'split_summary', 'plot_class_counts', 'plot_sizes',
@@ -165,12 +166,12 @@ def save_eda(contest:Contest|str|Path, # a loaded contest, or its data folder (l
     bad = prof[prof.error != ''][['split', 'image_path', 'error']]
     problems = contest.problems
     tables = dict(profile=prof, classes=class_summary(prof), splits=split_summary(prof), problems=problems)
-    for k, v in tables.items(): write_csv(v, out/f'{k}.csv')
+    for k, v in tables.items(): write_csv(v, EDA_FILES.at(out, k))
     figs = dict(class_counts=plot_class_counts(prof), sizes=plot_sizes(prof), color_and_ink=plot_color_and_ink(prof),
                 samples=show_samples(contest, per_class=per_class, max_classes=max_grid_classes))
     pngs = {k: fig_png(f) for k, f in figs.items()}
     for k, b in pngs.items():
-        with atomic_write(out/f'{k}.png', 'wb') as f: f.write(b)
+        with atomic_write(EDA_FILES.at(out, k), 'wb') as f: f.write(b)
     img = lambda k: img_tag(pngs[k], k)
     cs = tables['classes']; tr = cs[cs.split == 'train'].sort_values('count')
     page = html_page(f'EDA: {contest.path.name}', f"""<h1>Exploring {html.escape(str(contest.path))}</h1>
@@ -185,5 +186,5 @@ def save_eda(contest:Contest|str|Path, # a loaded contest, or its data folder (l
 <h2>Sizes and aspect ratios</h2>{img('sizes')}
 <h2>Colour, formats and ink</h2>{img('color_and_ink')}
 <h2>Samples</h2>{img('samples')}""")
-    with atomic_write(out/'eda.html') as f: f.write(page)
-    return out/'eda.html'
+    with atomic_write(EDA_FILES.at(out, 'page')) as f: f.write(page)
+    return EDA_FILES.at(out, 'page')

@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv
+from .contract import ENSEMBLE_FILES
 from .runs import Probs, Run, load_probs, check_compatible
 from .choices import BLEND_METHODS, PROB_BLENDS, WEIGHT_FITS
 from .dedup import load_duplicates
 from .data import load_contest
-from .inference import write_submission, check_submission
+from .inference import write_submission
 
 # %% auto #0
-__all__ = ['ENSEMBLE_FILES', 'blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks', 'ensemble_files',
-           'save_ensemble']
+__all__ = ['blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks', 'ensemble_files', 'save_ensemble']
 
 # %% ../nbs/10_ensemble.ipynb #bf8f3220
 def blend(probs:list, # (N, C) arrays, one per member
@@ -155,15 +155,13 @@ def apply_leaks(p:Probs, # test probabilities
     return out, pd.DataFrame(overrides, columns=['image_path', 'group_id', 'predicted', 'override', 'kinds'])
 
 # %% ../nbs/10_ensemble.ipynb #e004c67d
-ENSEMBLE_FILES = dict(table='ensemble.csv', leaks='leak_overrides.csv')  # what `save_ensemble` writes beside the submission
-
 def ensemble_files(submission:str|Path, # the submission CSV
                   ) -> dict:
-    "The files `save_ensemble` writes beside `submission`: table, leaks"
-    return {k: Path(submission).with_name(v) for k, v in ENSEMBLE_FILES.items()}
+    "The files `save_ensemble` writes beside `submission` (`ENSEMBLE_FILES`): table, leaks"
+    return {k: ENSEMBLE_FILES.at(Path(submission).parent, k) for k in ENSEMBLE_FILES if k != 'submission'}
 
 def save_ensemble(probs:list, # test probability files (RUN/test_<tta>.npz), one per member; each run's oof.npz is read beside it
-                  out:str|Path='submission.csv', # the submission CSV; `ENSEMBLE_FILES` go beside it
+                  out:str|Path=ENSEMBLE_FILES['submission'], # the submission CSV; `ENSEMBLE_FILES` go beside it
                   method:str='weighted', # one of `BLEND_METHODS`
                   fit:str|None=None, # fit the weights out of fold, one of `WEIGHT_FITS` (None: `weights`, else equal)
                   weights:list|None=None, # fixed member weights, in the order of `probs`
@@ -176,14 +174,11 @@ def save_ensemble(probs:list, # test probability files (RUN/test_<tta>.npz), one
     if not probs: raise BoostclfError("an ensemble needs at least one test probability file")
     contest = load_contest(data or Run(probs[0].parent).data_path, images='none', strict=False)
     truth = dict(zip(contest.train.image_path, contest.train.target))
-    table, w = ensemble_oof([p.parent/'oof.npz' for p in probs], truth, method, fit, names or [str(p) for p in probs], weights)
+    table, w = ensemble_oof([Run(p.parent).file('oof') for p in probs], truth, method, fit, names or [str(p) for p in probs], weights)
     blended = ensemble_test(probs, w, method)
     files = ensemble_files(out)
     if dups is not None:
         blended, overrides = apply_leaks(blended, dups, contest)
         write_csv(overrides, files['leaks'])
     write_csv(table, files['table'])
-    sub = write_submission(blended, contest, out)
-    problems = check_submission(sub, contest)
-    if len(problems): raise BoostclfError(f"{sub} fails its check:\n{problems.to_string(index=False)}")
-    return sub
+    return write_submission(blended, contest, out)

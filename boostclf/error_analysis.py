@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, write_json, atomic_write, optional_import
 from .figures import fig_png, img_tag, html_table, html_page, data_uri, array_png
+from .contract import ERROR_FILES
 from .runs import Probs, Run, as_run, oof_truth
 from .choices import NOISE_METHODS
 from .dedup import load_duplicates, kinds_text
@@ -239,9 +240,9 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
                    device=None, # where the gallery's CAMs run (default: the GPU if there is one)
                    data:str|Path|None=None, # the contest's data folder, if not where the run's config says
                   ) -> Path:
-    "Write errors.csv, per-class, pair and calibration tables, figures, summary.json and a self-contained errors.html beside them; return the page's path"
+    "Write the error table, per-class, pair and calibration tables, figures, a summary and a self-contained page beside them (`ERROR_FILES`); return the page's path"
     from boostclf.images import load_image
-    run = as_run(run, data); out = Path(out) if out else run/'errors'
+    run = as_run(run, data); out = Path(out) if out else run.file('errors')
     p, truth = oof_truth(run)
     cfg = run.config
     if dups is None and cfg.cv.groups and Path(cfg.cv.groups).is_file(): dups = cfg.cv.groups
@@ -252,8 +253,8 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     figs = {'confusion': plot_confusion(cm), 'reliability': plot_reliability(tab, ece), 'class_recall': _plot_recall(per_class)}
     pngs = {k: fig_png(f) for k, f in figs.items()}
     for k, b in pngs.items():
-        with atomic_write(out/f'{k}.png', 'wb') as f: f.write(b)
-    for k, df in dict(errors=errs, per_class=per_class, confused_pairs=pairs, calibration=tab).items(): write_csv(df, out/f'{k}.csv')
+        with atomic_write(ERROR_FILES.at(out, k), 'wb') as f: f.write(b)
+    for k, df in dict(errors=errs, per_class=per_class, confused_pairs=pairs, calibration=tab).items(): write_csv(df, ERROR_FILES.at(out, k))
     worst = errs[~errs.correct].sort_values('prob_pred', ascending=False).head(n_gallery)
     sus = errs[errs.suspect].sort_values('suspect_rank').head(n_gallery)
     show = pd.concat([worst, sus]).drop_duplicates('image_path')
@@ -268,7 +269,7 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
     summary = dict(run=str(run), n=len(errs), accuracy=acc, errors=int((~errs.correct).sum()), ece=ece, suspects=int(errs.suspect.sum()),
                    suspect_method=errs.attrs.get('suspect_method'), in_duplicate_groups=int(errs.dup_group.notna().sum()),
                    top_pairs=pairs.head(5)[['true_name', 'pred_name', 'count']].to_dict('records'), cam_method=cam_method)
-    write_json(summary, out/'summary.json')
+    write_json(summary, ERROR_FILES.at(out, 'summary'))
     img = lambda k: img_tag(pngs[k], k)
     page = html_page(f'Errors: {run.name}', f"""<h1>Error analysis of {html.escape(str(run))}</h1>
 <p>{len(errs)} out-of-fold images, accuracy {acc:.3f}, {summary['errors']} errors, ECE {ece:.3f}; {summary['suspects']} label-noise suspect(s) ({summary['suspect_method']});
@@ -278,8 +279,8 @@ def save_errors(run:str|Path|Run, # a run folder with oof.npz, or its `Run`
 <h2>Hardest classes</h2>{html_table(per_class[['class_name', 'n', 'recall', 'precision', 'f1', 'confused_with', 'confused_n']], 20)}
 <h2>Most confident errors</h2>{_gallery(worst, cams, thumbs)}
 <h2>Label-noise suspects</h2><p>Images whose label the out-of-fold models doubt most; check them by eye before relabelling or dropping.</p>{_gallery(sus, cams, thumbs)}""")
-    with atomic_write(out/'errors.html') as f: f.write(page)
-    return out/'errors.html'
+    with atomic_write(ERROR_FILES.at(out, 'page')) as f: f.write(page)
+    return ERROR_FILES.at(out, 'page')
 
 def _plot_recall(per_class:pd.DataFrame):
     "Per-class recall, sorted: the shape of the tail at 500 classes"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, progress
 from .data import load_contest, Contest
-from .runs import Probs, Run, as_run, WEIGHTS_FILE, save_probs, load_probs, data_checksum, folds_checksum
+from .runs import Probs, Run, as_run, save_probs, load_probs, data_checksum, folds_checksum
 from .choices import TTA_MODES
 
 # %% auto #0
@@ -55,7 +55,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
         raise BoostclfError(f"tta=multiscale needs a model that accepts other input sizes; {cfg.model.name} does not: use hflip")
     # a damaged test image keeps its row (its ID), predicted from a blank square and listed in the file's meta
     arrs = {s: image_cache(contest.test_files(), s, pre['resize'], interpolation=pre['interpolation'], on_error='blank') for s in sizes}
-    folds = [None] if (run.fold_dir(None)/WEIGHTS_FILE).is_file() else run.finished_folds()
+    folds = [None] if run.fold_file(None, 'weights').is_file() else run.finished_folds()
     if not folds: run.predict_weights()  # says what is missing
     m_, s_ = (torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
     total = np.zeros((len(contest.test), contest.n_classes), np.float64)
@@ -74,25 +74,29 @@ def predict(run:str|Path|Run, # a run folder or `Run`
                 total += np.concatenate(parts)
     probs = (total / (len(folds) * len(arrs))).astype(np.float32)
     out = Probs(probs, contest.test.image_path.values, contest.targets, contest.classes, np.full(len(probs), -1),
-                dict(kind='test', weights=run.summary.get('weights', 'raw') if run.file('summary').is_file() else 'raw', tta=tta,
+                dict(kind='test', weights=run.summary.weights if run.file('summary').is_file() else 'raw', tta=tta,
                      models=[str(run.weights(k).relative_to(run.path)) for k in folds], model=cfg.model.name, data_path=str(run.data_path), damaged=list(contest.damaged_test),
                      data_checksum=data_checksum(contest), folds_checksum=folds_checksum(run.folds_table)))
-    if save: save_probs(out, run/f'test_{tta}.npz')
+    if save: save_probs(out, run.test_probs(tta))
     return out
 
 # %% ../nbs/09_inference.ipynb #1b2b408b
 def write_submission(p:Probs|str|Path, # test probabilities (or their file)
                      data:str|Path|Contest, # the contest (or its data folder)
                      path:str|Path, # the CSV to write
+                     check:bool=True, # check the written file with `check_submission` and raise on any problem
                     ) -> Path:
-    "Write `ID,image_path,target` in test.csv order, atomically"
+    "Write `ID,image_path,target` in the test table's order, atomically, and check it"
     if not isinstance(p, Probs): p = load_probs(p)
     contest = data if isinstance(data, Contest) else load_contest(data, images='none', strict=False)  # a training row left out (data.skip_bad) must not stop the submission
     if list(p.image_path) != list(contest.test.image_path):
         raise BoostclfError("the probabilities' image ids are not test.csv's, in its order; predict again for this contest")
     if list(p.targets) != contest.targets: raise BoostclfError("the probabilities' classes are not this contest's; predict again for this contest")
     sub = pd.DataFrame(dict(ID=np.arange(len(p.image_path)), image_path=p.image_path, target=p.pred_targets))
-    return write_csv(sub, path)
+    path = write_csv(sub, path)
+    problems = check_submission(path, contest) if check else []
+    if len(problems): raise BoostclfError(f"{path} fails its check:\n{problems.to_string(index=False)}")
+    return path
 
 def check_submission(path:str|Path, # the submission CSV
                      data:str|Path|Contest, # the contest (or its data folder)

@@ -6,10 +6,12 @@ Docs: https://boostclf.github.io/boostclf/job.html.md"""
 
 # %% ../nbs/14_job.ipynb #14bc7445
 from __future__ import annotations
-import json, time
+import time
 from pathlib import Path
 import pandas as pd
 from .core import BoostclfError, write_json
+from .contract import JOB_FILES
+from .runs import Run
 from .config import load_config
 from .data import load_contest
 from .demo import make_demo_contest, load_manifest, manifest_path
@@ -55,7 +57,7 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     import matplotlib; matplotlib.use('Agg')
     import numpy as np
     from boostclf.eda import save_eda
-    from boostclf.dedup import find_duplicates, removal_plan, save_duplicates, removal_csv, kind_counts
+    from boostclf.dedup import dedup_contest, load_duplicates, removal_csv, kind_counts
     from boostclf.train import fit_folds
     from boostclf.inference import predict
     from boostclf.ensemble import save_ensemble, ensemble_files
@@ -63,7 +65,7 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     from boostclf.error_analysis import save_errors
     from boostclf.report import save_report
     size = JOB_SIZES['quick' if quick else 'full']
-    out = Path(out); data, runs = out/'data', out/'runs'
+    out = Path(out); data, runs = JOB_FILES.at(out, 'data'), JOB_FILES.at(out, 'runs')
     if runs.exists() and any(runs.iterdir()):
         raise BoostclfError(f"{out} already holds a demo job; pass another --out or delete {out}")
     t0 = time.time(); step = _Steps(8)
@@ -73,38 +75,37 @@ def demo_job(out:str|Path='boostclf-demo', # folder for everything the job write
     contest = load_contest(data, n_folds=size['n_folds'], images='full')
     step.note(str(contest))
     step("exploring the data and finding duplicates")
-    eda = save_eda(contest, out/'eda')
-    dups = find_duplicates(contest)
-    dup_csv = save_duplicates(dups, removal_plan(dups, contest), out/'duplicates.csv')
+    eda = save_eda(contest, JOB_FILES.at(out, 'eda'))
+    dup_csv = dedup_contest(contest, JOB_FILES.at(out, 'duplicates'))
+    dups = load_duplicates(dup_csv)
     kinds = kind_counts(dups)
     step.note(f"{dups.group_id.nunique()} duplicate group(s): " + ', '.join(f'{k} {v}' for k, v in kinds.items()))
     cfgs = job_configs(data, dup_csv, runs, size, seed)
     step(f"training {len(cfgs)} members x {size['n_folds']} folds (resnet10t from scratch, {', '.join(str(c.data.img_size) + ' px' for c in cfgs)})")
     for c in cfgs:
         run = fit_folds(c, device='cpu')
-        s = json.loads((run/'summary.json').read_text())
-        step.note(f"run {run.name}: out-of-fold accuracy {s['oof_accuracy']:.3f}")
-    run_dirs = [Path(c.output) for c in cfgs]
+        step.note(f"run {run.name}: out-of-fold accuracy {run.summary.oof_accuracy:.3f}")
+    run_dirs = [Run(c.output) for c in cfgs]
     step(f"predicting the test set (TTA: {tta})")
     tests = [predict(r, tta=tta, device='cpu') for r in run_dirs]
     step("blending the members and writing the submission")
-    sub = save_ensemble([r/f'test_{tta}.npz' for r in run_dirs], out/'submission.csv', 'geometric', 'logloss', dups=dup_csv, data=data, names=[r.name for r in run_dirs])
+    sub = save_ensemble([r.test_probs(tta) for r in run_dirs], JOB_FILES.at(out, 'submission'), 'geometric', 'logloss', dups=dup_csv, data=data, names=[r.name for r in run_dirs])
     files = ensemble_files(sub); ens_csv, leaks_csv = files['table'], files['leaks']
     table = pd.read_csv(ens_csv)
     step.note(f"weights {', '.join(f'{x:.2f}' for x in table.weight.iloc[:-1])}; {len(pd.read_csv(leaks_csv))} leaked test image(s) take their training label; {sub} checked")
     step("Grad-CAM grids and error analysis of run a")
-    save_cams(run_dirs[0], run_dirs[0]/'cams', n=size['cam_n'], n_classes=2)
-    errs_html = save_errors(run_dirs[0], run_dirs[0]/'errors', dups=dup_csv, n_gallery=12)
+    save_cams(run_dirs[0], run_dirs[0].file('cams'), n=size['cam_n'], n_classes=2)
+    errs_html = save_errors(run_dirs[0], run_dirs[0].file('errors'), dups=dup_csv, n_gallery=12)
     step("writing the report")
     key = load_manifest(data)['answers']
     sub_df = pd.read_csv(sub)
     acc = float(np.mean([key[p] == t for p, t in zip(sub_df.image_path, sub_df.target)]))
     members = {r.name: float(np.mean([key[p] == t for p, t in zip(tp.image_path, tp.pred_targets)])) for r, tp in zip(run_dirs, tests)}
     notes = (f"Hidden answer key (demo only): the submission scores {acc:.3f}; the members alone {', '.join(f'{k} {v:.3f}' for k, v in members.items())}.")
-    report = save_report(run_dirs, out/'report.html', title='boostclf demo contest', eda=eda.parent, dups=dup_csv, ensemble=ens_csv, submission=sub, notes=notes)
+    report = save_report(run_dirs, JOB_FILES.at(out, 'report'), title='boostclf demo contest', eda=eda.parent, dups=dup_csv, ensemble=ens_csv, submission=sub, notes=notes)
     step.done()
     res = dict(data=data, manifest=manifest_path(data), eda=eda, duplicates=dup_csv, removal_plan=removal_csv(dup_csv), runs=run_dirs, ensemble=ens_csv,
-               submission=sub, cams=run_dirs[0]/'cams', errors=errs_html, report=report, test_accuracy=acc, member_accuracy=members,
+               submission=sub, cams=run_dirs[0].file('cams'), errors=errs_html, report=report, test_accuracy=acc, member_accuracy=members,
                oof_accuracy=float(table.accuracy.iloc[-1]), minutes=(time.time() - t0) / 60)
-    write_json({k: (str(v) if isinstance(v, Path) else v) for k, v in res.items()}, out/'job.json')
+    write_json({k: (str(v) if isinstance(v, (Path, Run)) else v) for k, v in res.items()}, JOB_FILES.at(out, 'record'))
     return res

@@ -12,7 +12,8 @@ import pandas as pd
 from .core import BoostclfError, atomic_write
 from .figures import fig_png, img_tag, html_table, html_page
 from .data import load_contest
-from .runs import as_run
+from .contract import RUN_FILES, FOLD_FILES, EDA_FILES, DEDUP_FILES, ERROR_FILES, CAM_FILES, ENSEMBLE_FILES, REPORT_FILES
+from .runs import Run, as_run
 from .dedup import load_duplicates, kind_counts
 
 # %% auto #0
@@ -33,8 +34,8 @@ def config_table(runs:list, # run folders
     import yaml
     cols = {}
     for r in runs:
-        f = Path(r)/'config.yaml'
-        if not f.is_file(): raise BoostclfError(f"{r} is not a run folder (no config.yaml)")
+        f = RUN_FILES.at(r, 'config')
+        if not f.is_file(): raise BoostclfError(f"{r} is not a run folder (no {f.name})")
         cols[Path(r).name if list(map(lambda x: Path(x).name, runs)).count(Path(r).name) == 1 else str(r)] = _flat(yaml.safe_load(f.read_text()))
     df = pd.DataFrame(cols).drop(index=[k for k in skip if k in pd.DataFrame(cols).index])
     df = df.astype(str)
@@ -48,7 +49,7 @@ def plot_curves(runs:list, # run folders
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, len(runs), figsize=(4.6 * len(runs), 3.3), squeeze=False)
     for ax, r in zip(axs[0], runs):
-        hs = sorted(Path(r).glob('fold_*/history.csv')) + sorted(Path(r).glob('full/history.csv'))
+        hs = [h for d in Run(r).fold_dirs() if (h := FOLD_FILES.at(d, 'history')).is_file()]
         if not hs: ax.set_title(f'{Path(r).name}: no history'); ax.axis('off'); continue
         ax2 = ax.twinx()
         for i, h in enumerate(hs):
@@ -66,13 +67,13 @@ def fold_scores(runs:list, # run folders
     "Per-fold metrics of every run, with the out-of-fold score as a last row per run"
     rows = []
     for r in runs:
-        r = Path(r)
-        if (r/'metrics.csv').is_file():
-            m = pd.read_csv(r/'metrics.csv'); m.insert(0, 'run', r.name); m['fold'] = m.fold.astype(str); rows.append(m)
-        if (r/'summary.json').is_file():
-            s = json.loads((r/'summary.json').read_text())
-            rows.append(pd.DataFrame([dict(run=r.name, fold='OOF', accuracy=s.get('oof_accuracy'), macro_f1=s.get('oof_macro_f1'), log_loss=s.get('oof_log_loss'))]))
-    if not rows: raise BoostclfError("none of the runs has metrics.csv or summary.json; train them first")
+        r = as_run(r)
+        if r.file('metrics').is_file():
+            m = pd.read_csv(r.file('metrics')); m.insert(0, 'run', r.name); m['fold'] = m.fold.astype(str); rows.append(m)
+        if r.file('summary').is_file():
+            s = r.summary
+            rows.append(pd.DataFrame([dict(run=r.name, fold='OOF', accuracy=s.oof_accuracy, macro_f1=s.oof_macro_f1, log_loss=s.oof_log_loss)]))
+    if not rows: raise BoostclfError(f"none of the runs has {RUN_FILES['metrics']} or {RUN_FILES['summary']}; train them first")
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/13_report.ipynb #f91e8b2d
@@ -83,7 +84,7 @@ def _find(runs, name):
     return None
 
 def save_report(runs:list, # run folders (or `Run`s), the first is the main one
-                 out:str|Path='report.html', # the HTML file to write
+                 out:str|Path=REPORT_FILES['page'], # the HTML file to write
                  title:str|None=None, # page title (default: from the runs)
                  eda:str|Path|None=None, # an EDA folder (default: `eda/` in or beside the first run)
                  dups:str|Path|None=None, # a duplicate report CSV (default: `duplicates.csv` in or beside the run, or `cv.groups`)
@@ -98,7 +99,7 @@ def save_report(runs:list, # run folders (or `Run`s), the first is the main one
     runs = [as_run(r, data if i == 0 else None) for i, r in enumerate(runs)]
     if not runs: raise BoostclfError("no run folders given; pass at least one (boostclf-report RUN_DIR ...)")
     for r in runs:
-        if not (r/'config.yaml').is_file(): raise BoostclfError(f"{r} is not a run folder (no config.yaml); pass the folders boostclf-train wrote")
+        if not r.file('config').is_file(): raise BoostclfError(f"{r} is not a run folder (no {RUN_FILES['config']}); pass the folders boostclf-train wrote")
     main = runs[0]; cfg = main.config
     contest = main.contest()
     out = Path(out)
@@ -108,16 +109,16 @@ def save_report(runs:list, # run folders (or `Run`s), the first is the main one
     missing = lambda what, how: f'<p class="note">No {what} found; {how}.</p>'
 
     # the data
-    eda = Path(eda) if eda else _find(runs, 'eda')
+    eda = Path(eda) if eda else _find(runs, RUN_FILES['eda'])
     body = f"<p>{len(contest.train)} training images in {contest.n_classes} classes, {len(contest.test)} test images, at {html.escape(str(contest.path))}.</p>"
-    if eda and (eda/'class_counts.png').is_file():
-        body += '<div class="figs">' + ''.join(img_tag((eda/f'{k}.png').read_bytes(), k) for k in ('class_counts', 'sizes', 'color_and_ink') if (eda/f'{k}.png').is_file()) + '</div>'
-        if (eda/'samples.png').is_file(): body += img_tag((eda/'samples.png').read_bytes(), 'samples')
+    if eda and EDA_FILES.at(eda, 'class_counts').is_file():
+        body += '<div class="figs">' + ''.join(img_tag(EDA_FILES.at(eda, k).read_bytes(), k) for k in ('class_counts', 'sizes', 'color_and_ink') if EDA_FILES.at(eda, k).is_file()) + '</div>'
+        if EDA_FILES.at(eda, 'samples').is_file(): body += img_tag(EDA_FILES.at(eda, 'samples').read_bytes(), 'samples')
     else: body += missing('EDA folder', 'run boostclf-eda DATA --out RUN/eda')
     section('data', 'The data', body)
 
     # duplicates
-    dups = Path(dups) if dups else (_find(runs, 'duplicates.csv') or (Path(cfg.cv.groups) if cfg.cv.groups and Path(cfg.cv.groups).is_file() else None))
+    dups = Path(dups) if dups else (_find(runs, DEDUP_FILES['groups']) or (Path(cfg.cv.groups) if cfg.cv.groups and Path(cfg.cv.groups).is_file() else None))
     if dups:
         d = load_duplicates(dups)
         kinds = kind_counts(d).reset_index()
@@ -128,7 +129,7 @@ def save_report(runs:list, # run folders (or `Run`s), the first is the main one
             from boostclf.dedup import show_duplicates
             body += img_tag(fig_png(show_duplicates(d, load_contest(main.data_path, images='none', strict=False), max_groups=6)), 'duplicate groups')
         except BoostclfError as e: body += f'<p class="note">{html.escape(str(e))}</p>'
-    else: body = missing('duplicate report', 'run boostclf-dedup DATA --out RUN/duplicates.csv')
+    else: body = missing('duplicate report', f"run boostclf-dedup DATA --out RUN/{DEDUP_FILES['groups']}")
     section('duplicates', 'Duplicates and leaks', body)
 
     # experiments
@@ -138,29 +139,30 @@ def save_report(runs:list, # run folders (or `Run`s), the first is the main one
     except BoostclfError as e: body = f'<p class="note">{html.escape(str(e))}</p>'
     section('scores', 'Fold scores', body)
     if ensemble and Path(ensemble).is_file(): section('ensemble', 'Ensemble', '<p>Members and the blend, each scored on held-out folds.</p>' + html_table(pd.read_csv(ensemble)))
-    else: section('ensemble', 'Ensemble', missing('ensemble table', 'blend runs with boostclf-ensemble and pass its ensemble.csv'))
+    else: section('ensemble', 'Ensemble', missing('ensemble table', f"blend runs with boostclf-ensemble and pass its {ENSEMBLE_FILES['table']}"))
 
     # errors and CAMs of the main run
-    err_dir, cam_dir = main/'errors', main/'cams'
-    if make_missing and not (err_dir/'summary.json').is_file() and (main/'oof.npz').is_file():
+    err_dir, cam_dir = main.file('errors'), main.file('cams')
+    err = lambda k: ERROR_FILES.at(err_dir, k)
+    if make_missing and not err('summary').is_file() and main.file('oof').is_file():
         from boostclf.error_analysis import save_errors
         save_errors(main, err_dir, dups=dups, n_gallery=12, cam_method=cam_method)
-    if (err_dir/'summary.json').is_file():
-        s = json.loads((err_dir/'summary.json').read_text())
+    if err('summary').is_file():
+        s = json.loads(err('summary').read_text())
         body = (f"<p>Out-of-fold accuracy {s['accuracy']:.3f} on {s['n']} images; {s['errors']} errors; expected calibration error {s['ece']:.3f}; "
-                f"{s['suspects']} label-noise suspect(s) ({s['suspect_method']}). The full gallery is <code>{html.escape(str(err_dir/'errors.html'))}</code>.</p>")
-        body += '<div class="figs">' + ''.join(img_tag((err_dir/f'{k}.png').read_bytes(), k) for k in ('confusion', 'reliability', 'class_recall') if (err_dir/f'{k}.png').is_file()) + '</div>'
-        if (err_dir/'confused_pairs.csv').is_file(): body += '<h3>Confused pairs</h3>' + html_table(pd.read_csv(err_dir/'confused_pairs.csv')[['true_name', 'pred_name', 'count', 'rate', 'reverse']], 12)
-        if (err_dir/'errors.csv').is_file():
-            e = pd.read_csv(err_dir/'errors.csv')
+                f"{s['suspects']} label-noise suspect(s) ({s['suspect_method']}). The full gallery is <code>{html.escape(str(err('page')))}</code>.</p>")
+        body += '<div class="figs">' + ''.join(img_tag(err(k).read_bytes(), k) for k in ('confusion', 'reliability', 'class_recall') if err(k).is_file()) + '</div>'
+        if err('confused_pairs').is_file(): body += '<h3>Confused pairs</h3>' + html_table(pd.read_csv(err('confused_pairs'))[['true_name', 'pred_name', 'count', 'rate', 'reverse']], 12)
+        if err('errors').is_file():
+            e = pd.read_csv(err('errors'))
             body += '<h3>Worst errors</h3>' + html_table(e[~e.correct][['image_path', 'true_name', 'pred_name', 'prob_pred', 'loss', 'suspect', 'dup_group']], 12)
             body += '<h3>Label-noise suspects</h3>' + html_table(e[e.suspect].sort_values('suspect_rank')[['image_path', 'true_name', 'suggested_name', 'label_quality', 'suspect_rank']], 12)
     else: body = missing('error analysis', 'run boostclf-errors RUN')
     section('errors', 'Errors', body)
-    if make_missing and not (cam_dir/'cams.csv').is_file() and (main/'oof.npz').is_file():
+    if make_missing and not CAM_FILES.at(cam_dir, 'index').is_file() and main.file('oof').is_file():
         from boostclf.cam import save_cams
         save_cams(main, cam_dir, cam_method, n=8, n_classes=2)
-    grids = sorted(cam_dir.glob('*.png'), key=lambda f: (not f.name.startswith('errors'), f.name)) if cam_dir.is_dir() else []
+    grids = sorted(cam_dir.glob('*.png'), key=lambda f: (f.name != CAM_FILES['errors'], f.name)) if cam_dir.is_dir() else []
     section('cam', 'Where the models look (Grad-CAM)', ''.join(f'<h3>{html.escape(f.stem.replace("_", " "))}</h3>' + img_tag(f.read_bytes(), f.stem, 'cam') for f in grids)
             if grids else missing('CAM grids', 'run boostclf-cam RUN --out RUN/cams'))
 

@@ -6,15 +6,16 @@ Docs: https://boostclf.github.io/boostclf/runs.html.md"""
 
 # %% ../nbs/07a_runs.ipynb #47f81b4a
 from __future__ import annotations
-import json, os, subprocess, sys, platform
+import json, os, re, subprocess, sys, platform
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, atomic_path, table_checksum
+from .contract import RUN_FILES, FOLD_FILES, RunSummary, load_summary
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'WEIGHTS_FILE', 'Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum',
-           'folds_checksum', 'provenance', 'Run', 'as_run', 'oof_truth']
+__all__ = ['Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum', 'folds_checksum', 'provenance', 'Run',
+           'as_run', 'oof_truth']
 
 # %% ../nbs/07a_runs.ipynb #9815c070
 @dataclass
@@ -69,7 +70,7 @@ def check_compatible(a:Probs, b:Probs, # two probability files
     for k in ('data_checksum', 'folds_checksum'):
         if a.meta.get(k) != b.meta.get(k):
             raise BoostclfError(f"{names[0]} and {names[1]} differ in {k} ({a.meta.get(k)} vs {b.meta.get(k)}): they were made from different "
-                                + ("data" if k == 'data_checksum' else "folds; train both with the same folds.csv (same seed, n_folds and groups)"))
+                                + ("data" if k == 'data_checksum' else f"folds; train both with the same {RUN_FILES['folds']} (same seed, n_folds and groups)"))
     if not np.array_equal(a.image_path, b.image_path):
         raise BoostclfError(f"{names[0]} and {names[1]} hold the same images in a different order; they cannot be aligned row by row")
     if not np.array_equal(a.fold, b.fold): raise BoostclfError(f"{names[0]} and {names[1]} assign images to different folds")
@@ -99,10 +100,6 @@ def provenance(contest, # the loaded contest
                 data_path=str(contest.path), data_checksum=data_checksum(contest), folds_checksum=folds_checksum(folds))
 
 # %% ../nbs/07a_runs.ipynb #da3b14fd
-RUN_FILES = dict(config='config.yaml', provenance='provenance.json', preprocess='preprocess.json', folds='folds.csv',
-                 oof='oof.npz', metrics='metrics.csv', summary='summary.json', skipped='skipped.csv')
-WEIGHTS_FILE = 'model.safetensors' # what a finished fold (or the full fit) keeps: the weights its predictions come from
-
 class Run(os.PathLike):
     "A run folder: its files by name, read once and cached, the contest it was trained on, and the models of its folds"
     def __init__(self, path:str|Path|Run, # the run folder
@@ -123,9 +120,21 @@ class Run(os.PathLike):
     def file(self, key:str, # a key of `RUN_FILES`
             ) -> Path:
         "The path of the run file `key`"
-        if key not in RUN_FILES: raise BoostclfError(f"{key!r} is not a run file; run files are {', '.join(RUN_FILES)}")
-        return self.path/RUN_FILES[key]
-    def fold_dir(self, fold:int|None) -> Path: return self.path/('full' if fold is None or fold < 0 else f'fold_{fold}')
+        return RUN_FILES.at(self.path, key)
+    def fold_dir(self, fold:int|None) -> Path: return RUN_FILES.at(self.path, 'full') if fold is None or fold < 0 else RUN_FILES.at(self.path, 'fold', fold=fold)
+    def fold_file(self, fold:int|None, # a fold, or None for the full fit
+                  key:str, # a key of `FOLD_FILES`
+                 ) -> Path:
+        "The path of fold file `key` of `fold`"
+        return FOLD_FILES.at(self.fold_dir(fold), key)
+    def fold_numbers(self) -> list:
+        "The folds that have a folder, in order"
+        pat = re.compile(re.escape(RUN_FILES['fold']).replace(re.escape('{fold}'), r'(\d+)') + '$')
+        return sorted(int(m[1]) for d in self.path.iterdir() if d.is_dir() and (m := pat.match(d.name))) if self.path.is_dir() else []
+    def fold_dirs(self) -> list:
+        "The folders of the folds that exist, in fold order, then the full fit's if it exists"
+        return [self.fold_dir(k) for k in self.fold_numbers()] + [d for d in [self.fold_dir(None)] if d.is_dir()]
+    def test_probs(self, tta:str='none') -> Path: return RUN_FILES.at(self.path, 'test', tta=tta)
     def _read(self, f:Path, reader, what:str, tag:str=''):
         "`reader(f)`, cached until `f` changes"
         if not f.is_file(): raise BoostclfError(f"{f} not found; {what}")
@@ -141,7 +150,7 @@ class Run(os.PathLike):
         from boostclf.config import load_config
         return self._read(self.file('config'), load_config, f"{self.path} is not a run folder: pass the folder boostclf-train wrote")
     @property
-    def summary(self) -> dict: return self._read(self.file('summary'), lambda f: json.loads(f.read_text()), "the run has not finished training")
+    def summary(self) -> RunSummary: return self._read(self.file('summary'), load_summary, "the run has not finished training")
     @property
     def oof(self) -> Probs:
         return self._read(self.file('oof'), load_probs, "error analysis and Grad-CAM read a run's out-of-fold probabilities: train the run first (boostclf-train)")
@@ -187,20 +196,20 @@ class Run(os.PathLike):
 
     def finished_folds(self) -> list:
         "Folds whose weights and out-of-fold probabilities are both written"
-        return sorted(int(d.name.split('_')[1]) for d in self.path.glob('fold_*') if (d/WEIGHTS_FILE).is_file() and (d/'oof.npz').is_file())
+        return [k for k in self.fold_numbers() if self.fold_file(k, 'weights').is_file() and self.fold_file(k, 'oof').is_file()]
     def weights(self, fold:int|None=None, # a fold, or None for the full fit
                ) -> Path:
         "The weights file of a finished fold (or of the full fit)"
-        f = self.fold_dir(fold)/WEIGHTS_FILE
+        f = self.fold_file(fold, 'weights')
         if not f.is_file():
             what = 'the full fit' if fold is None else f'fold {fold}'
             raise BoostclfError(f"{f} not found: {what} of {self.path} has not finished; train (or resume) it first")
         return f
     def predict_weights(self) -> list:
         "The weight files that predict the test set: the full fit's, else every finished fold's"
-        if (self.fold_dir(None)/WEIGHTS_FILE).is_file(): return [self.weights(None)]
+        if self.fold_file(None, 'weights').is_file(): return [self.weights(None)]
         folds = self.finished_folds()
-        if not folds: raise BoostclfError(f"{self.path} has no finished fold (fold_K/{WEIGHTS_FILE} with oof.npz); train (or resume) it first")
+        if not folds: raise BoostclfError(f"{self.path} has no finished fold (a fold folder with {FOLD_FILES['weights']} and {FOLD_FILES['oof']}); train (or resume) it first")
         return [self.weights(k) for k in folds]
     def model(self, fold:int|None=None, # a fold, or None for the full fit
               device=None, # where to put it (default: CPU)

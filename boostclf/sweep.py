@@ -6,17 +6,18 @@ Docs: https://boostclf.github.io/boostclf/sweep.html.md"""
 
 # %% ../nbs/15_sweep.ipynb #fcbfb1a2
 from __future__ import annotations
-import os, socket, json
+import os, socket
 from pathlib import Path
 import numpy as np, yaml
 from fastai.callback.core import Callback
 from .core import BoostclfError, optional_import, write_csv, safe_name
 from .config import load_config
 from .choices import SWEEP_METRICS
+from .contract import SWEEP_FILES
 
 # %% auto #0
 __all__ = ['SPACE_TYPES', 'EPOCH_METRICS', 'load_space', 'suggest', 'PruneCallback', 'trial_folder', 'run_sweep', 'save_sweep',
-           'wandb_sweep_config']
+           'sweep', 'wandb_sweep_config', 'save_wandb_sweep_config']
 
 # %% ../nbs/15_sweep.ipynb #149937d8
 SPACE_TYPES = ('float', 'int', 'categorical')
@@ -71,7 +72,7 @@ class PruneCallback(Callback):
                 ): self.trial, self.epochs, self.epoch_metric = trial, epochs, EPOCH_METRICS[metric]
     def after_epoch(self):
         import optuna
-        from boostclf.train import Checkpoint
+        from boostclf.callbacks import Checkpoint
         ck = next(c for c in self.learn.cbs if isinstance(c, Checkpoint))
         if ck.fold_dir.name == 'full' or self.epoch < ck.start_epoch: return  # the full fit has no validation images
         v = dict(zip(self.recorder.metric_names, self.recorder.log)).get(self.epoch_metric)
@@ -98,7 +99,7 @@ def trial_folder(study_name:str, # the Optuna study
                  number:int, # the trial's number in its study
                 ) -> str:
     "The run folder of a trial, inside the sweep's output folder"
-    return f"{safe_name(study_name)}_trial_{number}"
+    return SWEEP_FILES['trial'].format(study=safe_name(study_name), number=number)
 
 def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
               space:str|Path|dict, # the search space (YAML file or dict)
@@ -106,7 +107,7 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
               out:str|Path='sweeps/sweep', # folder for the trials' runs (and the SQLite file)
               storage:str|None=None, # an Optuna storage URL (default: sqlite in `out`); postgresql://... to share
               study_name:str='boostclf', # the study to create or join
-              metric:str='oof_log_loss', # the summary.json value to optimise
+              metric:str='oof_log_loss', # the run summary's value to optimise, one of `SWEEP_METRICS`
               seed:int|None=None, # TPE's seed (default: random)
               n_warmup:int=2, # trials, and epochs within a trial, before pruning starts
              ):
@@ -134,8 +135,8 @@ def run_sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
         cfg = load_config(config, overrides)
         trial.set_user_attr('worker', worker); trial.set_user_attr('run', cfg.output)
         run = fit_folds(cfg, device='cpu' if not __import__('torch').cuda.is_available() else None, callbacks=[PruneCallback(trial, cfg.train.epochs, metric)])
-        s = json.loads((run/'summary.json').read_text())
-        trial.set_user_attr('oof_accuracy', s['oof_accuracy'])
+        s = run.summary
+        trial.set_user_attr('oof_accuracy', s.oof_accuracy)
         return s[metric]
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     study.optimize(objective, n_trials=trials, callbacks=[optuna.study.MaxTrialsCallback(trials, states=done)], catch=(BoostclfError,))
@@ -155,7 +156,7 @@ def save_sweep(study, # from `run_sweep` (or `optuna.load_study`)
     if 'duration' in df: df['duration'] = df.duration.dt.total_seconds()
     asc = study.direction.name == 'MINIMIZE'
     df = df.sort_values('value', ascending=asc, na_position='last').reset_index(drop=True)
-    csv = write_csv(df, out/'trials.csv')
+    csv = write_csv(df, SWEEP_FILES.at(out, 'trials'))
     complete = [t for t in study.trials if t.state.name == 'COMPLETE']
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # Optuna marks its matplotlib plots experimental
@@ -164,8 +165,20 @@ def save_sweep(study, # from `run_sweep` (or `optuna.load_study`)
             figs['importances'] = ovm.plot_param_importances(study).figure
     for k, f in figs.items():
         f.set_size_inches(6, 3.5)
-        save_png(f, out/f'{k}.png')
+        save_png(f, SWEEP_FILES.at(out, k))
     return csv
+
+def sweep(config:str|Path|dict, # the base experiment (YAML file or dict)
+          space:str|Path|dict, # the search space (YAML file or dict)
+          trials:int, # finished trials wanted in the study, over all workers
+          out:str|Path='sweeps/sweep', # folder for the trials' runs, the table and the plots
+          storage:str|None=None, # an Optuna storage URL (default: sqlite in `out`)
+          study_name:str='boostclf', # the study to create or join
+          metric:str='oof_log_loss', # one of `SWEEP_METRICS`
+          seed:int|None=None, # TPE's seed (default: random)
+         ) -> Path:
+    "`run_sweep`, then `save_sweep`: the study's trials run and its table written; return the table's path (what `boostclf-sweep` does)"
+    return save_sweep(run_sweep(config, space, trials, out, storage, study_name, metric, seed), out)
 
 # %% ../nbs/15_sweep.ipynb #c87aa6e3
 def wandb_sweep_config(space:str|Path|dict, # the search space
@@ -181,3 +194,12 @@ def wandb_sweep_config(space:str|Path|dict, # the search space
         else: params[k] = dict(distribution='int_uniform', min=d['low'], max=d['high'])
     return dict(program=program, method='bayes', metric=dict(name=metric, goal=SWEEP_METRICS.get(metric, 'minimize')), parameters=params,
                 command=['${program}', '${args_no_hyphens}'])
+
+def save_wandb_sweep_config(space:str|Path|dict, # the search space
+                            out:str|Path, # the YAML file to write (then: wandb sweep OUT)
+                            metric:str='oof_log_loss', # what the runs report
+                           ) -> Path:
+    "Write `wandb_sweep_config` as YAML, atomically; return its path"
+    from boostclf.core import atomic_write
+    with atomic_write(out) as f: f.write(yaml.safe_dump(wandb_sweep_config(space, metric), sort_keys=False))
+    return Path(out)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd, torch
 from .core import BoostclfError, in_test, optional_import
 from .config import load_config
+from .contract import RUN_FILES
 from .runs import Run
 
 # %% auto #0
@@ -41,7 +42,7 @@ def demo_run(root:str|Path|None=None, # cache folder (default: under `default_ca
     with open(root/'.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         run = root/('run' if variant == 'a' else 'run_b')
-        if (run/'summary.json').is_file(): return Run(run)
+        if RUN_FILES.at(run, 'summary').is_file(): return Run(run)
         if in_test(): torch.set_num_threads(1)
         data = root/'data'
         if not (root/'data.manifest.json').is_file(): make_demo_contest(data, n_classes, per_class, n_test, seed=0, overwrite=True)

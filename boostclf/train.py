@@ -6,14 +6,11 @@ Docs: https://boostclf.github.io/boostclf/train.html.md"""
 
 # %% ../nbs/08_train.ipynb #c8bb9b90
 from __future__ import annotations
-import json, time, dataclasses
+import dataclasses
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
-from fastai.learner import Learner, noop
-from fastai.callback.core import Callback, CancelFitException, TrainEvalCallback
-from fastai.callback.fp16 import MixedPrecision
-from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
+from fastai.learner import Learner
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.training import GradientAccumulation, GradientClip
 from fastai.callback.progress import ProgressCallback
@@ -25,191 +22,20 @@ from .figures import save_png
 from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls
-from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
+from .dedup import dropped_images, load_groups
 from .models import build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
-from .runs import Probs, Run, WEIGHTS_FILE, save_probs, provenance, data_checksum, folds_checksum
+from .contract import RUN_FILES, FOLD_FILES, RunSummary, save_summary
+from .runs import Probs, Run, save_probs, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, barrier, unwrap, num_distrib, alone, init_distributed
+from .callbacks import (precision_callbacks, EMA, committed_checkpoint, Checkpoint, resume_files, ResumeOptimizer, EarlyStop, EpochLines,
+                                ChannelsLastInputs, SplitDecayOptim)
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FILES', 'LOSS_FUNCS', 'Autocast', 'resolve_precision', 'precision_callbacks', 'EMA',
-           'committed_checkpoint', 'Checkpoint', 'ResumeOptimizer', 'EarlyStop', 'EpochLines', 'ChannelsLastInputs',
-           'SplitDecayOptim', 'make_learner', 'group_lrs', 'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data',
-           'fit_folds', 'load_probs_checked', 'lr_find']
-
-# %% ../nbs/08_train.ipynb #ee290973
-class Autocast(Callback):
-    "Run the forward pass and the loss under `torch.autocast` (no gradient scaling: for bf16)"
-    order = 10
-    def __init__(self, device_type:str='cpu', dtype=torch.bfloat16): self.device_type, self.dtype, self.ctx = device_type, dtype, None
-    def before_batch(self): self.ctx = torch.autocast(self.device_type, dtype=self.dtype); self.ctx.__enter__()
-    def _exit(self):
-        if self.ctx is not None: self.ctx.__exit__(None, None, None); self.ctx = None
-    def after_loss(self): self._exit()
-    def after_cancel_batch(self): self._exit()
-    def after_batch(self): self._exit()
-
-def resolve_precision(precision:str, # auto, fp32, fp16 or bf16
-                      device:torch.device, # where training runs
-                     ) -> str:
-    "The precision `auto` stands for on `device`, checking that the one asked for works there"
-    cuda = device.type == 'cuda'
-    if precision == 'auto': return ('bf16' if torch.cuda.is_bf16_supported() else 'fp16') if cuda else 'fp32'
-    if precision == 'fp16' and not cuda: raise BoostclfError("config key train.precision: fp16 needs a CUDA GPU; use bf16 or fp32 on this device")
-    if precision == 'bf16' and cuda and not torch.cuda.is_bf16_supported():
-        raise BoostclfError("config key train.precision: this GPU has no bf16 (pre-Ampere); use fp16 or auto")
-    return precision
-
-def precision_callbacks(precision:str, device:torch.device) -> list:
-    "Callbacks that make `precision` real on `device`"
-    p = resolve_precision(precision, device)
-    if p == 'fp32': return []
-    if device.type == 'cuda': return [MixedPrecision(amp_mode=p)]
-    return [Autocast(device.type, torch.bfloat16)]
-
-# %% ../nbs/08_train.ipynb #935182de
-class EMA(Callback):
-    "Keep an EMA of the weights (timm's `ModelEmaV3`, with warm-up) and validate with it"
-    order = TrainEvalCallback.order + 2  # set up after fastai has placed the model on its device
-    def __init__(self, decay:float=0.999, # the EMA's decay once warmed up
-                 resume_from:str|Path|None=None, # EMA weights of a fold being resumed
-                 steps:int=0, # optimiser steps already taken (warm-up position)
-                ): self.decay, self.resume_from, self.steps, self.ema, self._raw = decay, resume_from, steps, None, None
-    def before_fit(self):
-        from timm.utils import ModelEmaV3
-        if self.ema is not None: return  # the second phase of fine_tune keeps the same average
-        m = unwrap(self.learn.model)
-        self.ema = ModelEmaV3(m, decay=self.decay, use_warmup=True, device=next(m.parameters()).device)
-        if self.resume_from is not None: load_weights(self.ema.module, self.resume_from)
-    def after_step(self):
-        self.ema.update(unwrap(self.learn.model), step=self.steps); self.steps += 1
-    def before_validate(self):
-        m = unwrap(self.learn.model)
-        self._raw = {k: v.detach().clone() for k, v in m.state_dict().items()}
-        m.load_state_dict(self.ema.module.state_dict())
-    def after_validate(self):
-        if self._raw is not None: unwrap(self.learn.model).load_state_dict(self._raw); self._raw = None
-
-# %% ../nbs/08_train.ipynb #59a2a576
-def _plain(o):
-    "fastai's optimiser state with its `L`s turned into lists, so that it loads with `weights_only=True`"
-    if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)) or type(o).__name__ == 'L': return [_plain(v) for v in o]
-    if isinstance(o, np.generic): return o.item()
-    return o
-
-CHECKPOINT_FILES = dict(weights='last-e{epoch}.safetensors', ema='last_ema-e{epoch}.safetensors', opt='opt-e{epoch}.pth')  # a fold's resume files, tagged by epoch
-
-def committed_checkpoint(fold_dir:Path, # a fold's folder
-                        ) -> dict|None:
-    "The fold's commit record (`state.json`) with its files as paths, or None when no epoch is complete"
-    f = Path(fold_dir)/'state.json'
-    if not f.is_file(): return None
-    st = json.loads(f.read_text())
-    files = st.get('files') or dict(weights='last.safetensors', ema='last_ema.safetensors', opt='opt.pth')  # folds written before the record named its files
-    return {**st, 'files': {k: Path(fold_dir)/v for k, v in files.items()}}
-
-class Checkpoint(Callback):
-    "Per-epoch checkpoints of a fold, committed as a set by `state.json`, and its history"
-    order = TrackerCallback.order - 1  # after the Recorder has logged the epoch, before early stopping can cancel the fit
-    def __init__(self, fold_dir:Path, # where the fold's files go
-                 start_epoch:int=0, # first epoch of this fit to write (earlier ones were trained by an earlier process)
-                 history:list|None=None, # rows of the epochs already done
-                 offset:int=0, # global epoch of this fit's epoch 0 (the unfrozen phase of fine_tune)
-                ): self.fold_dir, self.start_epoch, self.history, self.offset = Path(fold_dir), start_epoch, list(history or []), offset
-    def written(self, what:str): "Called after each file of an epoch is written (`CHECKPOINT_FILES` keys, then 'history', then 'state')"
-    def after_epoch(self):
-        if self.epoch < self.start_epoch or not is_main_process(): return  # in a multi-process run, only the main process writes
-        names, log = self.recorder.metric_names, self.recorder.log
-        row = {n: (float(v) if v is not None and n != 'time' else v) for n, v in zip(names, log)}
-        row['epoch'] = e = self.offset + self.epoch
-        self.history.append(row)
-        d, ema = self.fold_dir, next((c for c in self.learn.cbs if isinstance(c, EMA)), None)
-        files = {k: v.format(epoch=e) for k, v in CHECKPOINT_FILES.items() if k != 'ema' or ema is not None}
-        save_weights(unwrap(self.learn.model), d/files['weights']); self.written('weights')
-        if ema is not None: save_weights(ema.ema.module, d/files['ema']); self.written('ema')
-        from boostclf.core import atomic_path
-        with atomic_path(d/files['opt']) as tmp: torch.save(_plain(self.learn.opt.state_dict()), tmp)
-        self.written('opt')
-        write_csv(pd.DataFrame(self.history), d/'history.csv'); self.written('history')
-        write_json(dict(epoch=e, ema_step=ema.steps if ema is not None else 0, time=time.time(), files=files), d/'state.json'); self.written('state')
-        for f in _resume_files(d):  # the commit is in place: files of earlier epochs (or of an interrupted one) go
-            if f.name not in files.values(): f.unlink(missing_ok=True)
-
-def _resume_files(fold_dir:Path) -> list:
-    "Every per-epoch resume file in `fold_dir`, committed or not (and those of folds written before files were tagged)"
-    pats = [v.replace('{epoch}', '*') for v in CHECKPOINT_FILES.values()] + ['last.safetensors', 'last_ema.safetensors', 'opt.pth']
-    return [f for p in pats for f in Path(fold_dir).glob(p)]
-
-class ResumeOptimizer(Callback):
-    "Load a saved optimiser state once fastai has placed the model on its device"
-    order = TrainEvalCallback.order + 1
-    def __init__(self, path:str|Path): self.path, self.loaded_on = Path(path), None
-    def before_fit(self):
-        self.learn.opt.load_state_dict(torch.load(self.path, map_location='cpu', weights_only=True))  # torch moves the state to each parameter's device
-        self.loaded_on = next(self.learn.model.parameters()).device
-
-class EarlyStop(EarlyStoppingCallback):
-    "fastai's early stopping on validation loss, which a resumed fit continues: it replays the history written before the fit"
-    def __init__(self, patience:int, # epochs without improvement before stopping
-                 ckpt:Checkpoint, # the fold's checkpoint callback (its history and the first epoch this fit trains)
-                ):
-        super().__init__(monitor='valid_loss', patience=patience); self.ckpt = ckpt
-    def before_fit(self):
-        super().before_fit()
-        for r in self.ckpt.history:
-            if r['epoch'] < self.ckpt.offset: continue  # another phase of fine_tune
-            if self.comp(r['valid_loss'] - self.min_delta, self.best): self.best, self.wait = r['valid_loss'], 0
-            else: self.wait += 1
-        if self.wait >= self.patience: raise CancelFitException()  # the earlier process had already stopped
-    def after_epoch(self):
-        if self.epoch >= self.ckpt.start_epoch: super().after_epoch()
-
-# %% ../nbs/08_train.ipynb #f793c9ba
-class EpochLines(Callback):
-    "One flushed line per epoch (losses, metrics, time) where fastprogress would draw a bar per batch"
-    order = ProgressCallback.order
-    def before_fit(self):
-        if self.learn.logger is noop: return  # `get_preds` and `validate` run as a fit with logging off
-        self.old_logger, self.learn.logger = self.learn.logger, self._line
-        self.names = [n for n in self.recorder.metric_names if n not in ('epoch', 'time')]
-    def _line(self, log):
-        epoch, *vals, took = log
-        if not vals: return  # an epoch skipped on resume: nothing was measured
-        figs = '  '.join(f"{n} {v:.4f}" if isinstance(v, float) else f"{n} {v}" for n, v in zip(self.names, vals))
-        line = f"epoch {epoch + 1}/{self.n_epoch}  {figs}" + (f"  time {took}" if progress_mode() == 'lines' else '')
-        if is_main_process(): print(line, flush=True)
-    def after_fit(self):  # also reached when another callback cancels the fit before this one began
-        if 'old_logger' in self.__dict__: self.learn.logger = self.__dict__.pop('old_logger')
+__all__ = ['LOSS_FUNCS', 'make_learner', 'group_lrs', 'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fit_folds',
+           'load_probs_checked', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #f1d516e4
 LOSS_FUNCS = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat) # one for each of `LOSSES`
-
-class ChannelsLastInputs(Callback):
-    "Channels-last memory for the model and every batch (convolutions on GPUs run faster so)"
-    order = TrainEvalCallback.order + 1  # once fastai has placed the model
-    def before_fit(self): self.learn.model.to(memory_format=torch.channels_last)
-    def before_batch(self): self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x for x in self.learn.xb)
-
-class SplitDecayOptim(OptimWrapper):
-    "fastai's `OptimWrapper` over a torch optimiser in which each fastai group is two torch groups, the second without weight decay"
-    def __init__(self, params, # fastai's parameter groups (from the splitter)
-                 opt, # a torch optimiser class
-                 no_decay:set, # ids of the parameters weight decay leaves alone
-                 **kwargs):
-        tg, self.pairs = [], []
-        for g in params:
-            g = list(g)
-            self.pairs.append((len(tg), len(tg) + 1))
-            tg += [{'params': [p for p in g if id(p) not in no_decay]}, {'params': [p for p in g if id(p) in no_decay], 'weight_decay': 0.0}]
-        super().__init__(opt=opt(tg, **kwargs))
-    @property
-    def hypers(self): return [{self.fwd_map.get(k, k): v for k, v in detuplify_pg(self.opt.param_groups[a]).items() if k != 'params'} for a, _ in self.pairs]
-    def _set_hyper(self, k, v):
-        for (a, b), v_ in zip(self.pairs, v):
-            set_item_pg(self.opt.param_groups[a], self.bwd_map[k], v_)
-            if k != 'wd': set_item_pg(self.opt.param_groups[b], self.bwd_map[k], v_)  # the no-decay half keeps weight_decay=0
-    @property
-    def param_lists(self): return [self.opt.param_groups[a]['params'] + self.opt.param_groups[b]['params'] for a, b in self.pairs]
 
 def _opt(cfg, model):
     "torch's own AdamW or SGD (foreach kernels) under fastai's wrapper, which keeps fastai's schedules and freezing; no decay on norms, biases, embeddings"
@@ -323,7 +149,7 @@ def fit_fold(cfg:Config, # the experiment
     st = committed_checkpoint(fold_dir) if resume else None
     start = st['epoch'] + 1 if st else 0
     # the history may already hold the epoch after the commit (killed between the two writes): resume from the committed epoch alone
-    history = [r for r in pd.read_csv(fold_dir/'history.csv').to_dict('records') if r['epoch'] <= st['epoch']] if st else []
+    history = [r for r in pd.read_csv(FOLD_FILES.at(fold_dir, 'history')).to_dict('records') if r['epoch'] <= st['epoch']] if st else []
     if st: load_weights(learn.model, st['files']['weights'])
     elif cfg.model.init: init_from_run(learn.model, cfg, fold, folds)  # a second stage starts from the earlier run's same fold
     ema = EMA(cfg.train.ema, st['files']['ema'] if st else None, st.get('ema_step', 0) if st else 0) if cfg.train.ema else None
@@ -348,14 +174,14 @@ def fit_fold(cfg:Config, # the experiment
     if ema is not None:  # the fold's final weights are the average; with nothing left to train, the saved one
         unwrap(learn.model).load_state_dict(ema.ema.module.state_dict() if ema.ema is not None else load_state(committed_checkpoint(fold_dir)['files']['ema']))
     learn.weights_kind = 'ema' if ema is not None else 'raw'
-    learn.history = pd.read_csv(fold_dir/'history.csv')
+    learn.history = pd.read_csv(FOLD_FILES.at(fold_dir, 'history'))
     return learn
 
 def _finish_fold(learn:Learner, fold_dir:Path, oof:Probs|None=None) -> Path:
-    "Keep the fold's final weights as `model.safetensors` (and its OOF file), then delete what only resume needed"
-    w = save_weights(unwrap(learn.model), fold_dir/WEIGHTS_FILE)  # weights first: a fold with oof.npz always has its weights
-    if oof is not None: save_probs(oof, fold_dir/'oof.npz')
-    for f in _resume_files(fold_dir): f.unlink(missing_ok=True)
+    "Keep the fold's final weights (and its OOF file), then delete what only resume needed"
+    w = save_weights(unwrap(learn.model), FOLD_FILES.at(fold_dir, 'weights'))  # weights first: a fold with an OOF file always has its weights
+    if oof is not None: save_probs(oof, FOLD_FILES.at(fold_dir, 'oof'))
+    for f in resume_files(fold_dir): f.unlink(missing_ok=True)
     return w
 
 # %% ../nbs/08_train.ipynb #2402587b
@@ -372,29 +198,21 @@ def _scores(p:Probs, true_targets) -> dict:
     return dict(accuracy=accuracy_score(t, p.pred_targets), macro_f1=f1_score(t, p.pred_targets, average='macro'),
                 log_loss=log_loss([col[x] for x in t], np.clip(p.probs, 1e-7, 1), labels=list(range(len(p.targets)))))
 
-def _removal_plan(plan_csv:str) -> set:
-    "The image_paths a removal plan drops"
-    if not Path(plan_csv).is_file(): raise BoostclfError(f"config key data.exclude: {plan_csv} not found; pass the removal plan boostclf-dedup wrote")
-    plan = pd.read_csv(plan_csv, dtype={'image_path': str})
-    if not {'image_path', 'action'} <= set(plan.columns):
-        raise BoostclfError(f"config key data.exclude: {plan_csv} lacks image_path/action columns; pass the removal plan from boostclf-dedup")
-    if 'split' in plan.columns: plan = plan[plan.split.fillna('train') == 'train']
-    return set(plan.image_path[plan.action == 'drop'])
-
 def prepare_data(cfg:Config, # the experiment
                  run:str|Path|None=None, # a run folder whose folds.csv to reuse, if it has one
                 ) -> tuple:
     "(contest, folds) as training sees them: the removal plan's drops left out, folds that keep duplicate groups together"
     if not cfg.data.path: raise BoostclfError("config key data.path is empty; set it to the contest's data folder")
     contest = load_contest(cfg.data.path, images='header', strict=not cfg.data.skip_bad)  # damaged training rows: refused, or left out and listed
-    dropped = _removal_plan(cfg.data.exclude) if cfg.data.exclude else set()
+    try: dropped = dropped_images(cfg.data.exclude) if cfg.data.exclude else set()
+    except BoostclfError as e: raise BoostclfError(f"config key data.exclude: {e}") from None
     contest.train = contest.train[~contest.train.image_path.isin(dropped)].reset_index(drop=True)
-    if run is not None and (Path(run)/'folds.csv').is_file(): return contest, load_folds(run, contest)
+    if run is not None and RUN_FILES.at(run, 'folds').is_file(): return contest, load_folds(run, contest)
     groups = None
     if cfg.cv.groups:
-        if not Path(cfg.cv.groups).is_file(): raise BoostclfError(f"config key cv.groups: {cfg.cv.groups} not found; pass the duplicate report boostclf-dedup wrote")
-        groups = pd.read_csv(cfg.cv.groups, dtype={'image_path': str})
-        if 'image_path' in groups: groups = groups[~groups.image_path.isin(dropped)]  # a dropped copy has no fold
+        try: groups = load_groups(cfg.cv.groups)
+        except BoostclfError as e: raise BoostclfError(f"config key cv.groups: {e}") from None
+        groups = groups[~groups.image_path.isin(dropped)]  # a dropped copy has no fold
     return contest, make_folds(contest, cfg.cv.n_folds, cfg.seed, groups=groups)
 
 def _absolute(cfg:Config) -> Config:
@@ -443,7 +261,7 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     for k in (cfg.cv.folds or range(cfg.cv.n_folds)):
         idx = np.flatnonzero(fold_of == k)
         d = run.fold_dir(k)
-        if resume and (d/'oof.npz').is_file() and (d/WEIGHTS_FILE).is_file(): p = load_probs_checked(d/'oof.npz', dsum, fsum)
+        if resume and run.fold_file(k, 'oof').is_file() and run.fold_file(k, 'weights').is_file(): p = load_probs_checked(run.fold_file(k, 'oof'), dsum, fsum)
         else:
             if progress_mode() in ('lines', 'epochs') and is_main_process(): print(f"fold {k}: training on {int((fold_of != k).sum())} images, {len(idx)} held out", flush=True)
             learn = fit_fold(cfg, contest, folds, k, run, resume=resume, device=device, callbacks=callbacks)
@@ -452,7 +270,7 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
             _finish_fold(learn, d, p)
             barrier()
         if not is_main_process(): continue
-        hist = pd.read_csv(d/'history.csv')
+        hist = pd.read_csv(run.fold_file(k, 'history'))
         rows.append(dict(fold=k, **_scores(p, contest.train.target.values[idx]), epochs=len(hist)))
         write_csv(pd.DataFrame(rows), run.file('metrics'))
         parts.append(p)
@@ -462,29 +280,27 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     oof = Probs(np.concatenate([p.probs for p in parts]), np.concatenate([p.image_path for p in parts]), contest.targets, contest.classes,
                 np.concatenate([p.fold for p in parts]), parts[0].meta)
     save_probs(oof, run.file('oof'))
-    m = pd.DataFrame(rows)
-    summary = dict(folds=[int(f) for f in m.fold], weights=oof.meta['weights'], n_oof=len(oof.image_path), processes=max(1, num_distrib()),
-                   **{f'{c}_{s}': float(getattr(m[c], s)()) for c in ('accuracy', 'macro_f1', 'log_loss') for s in ('mean', 'std')},
-                   **{f'oof_{k}': v for k, v in _scores(oof, contest.train.set_index('image_path').target.loc[oof.image_path].values).items()})
-    if cfg.cv.full_fit: summary['full_fit'] = _full_fit(cfg, contest, folds, run, resume, device)
-    write_json(summary, run.file('summary'))
+    summary = RunSummary.from_scores(pd.DataFrame(rows), _scores(oof, contest.train.set_index('image_path').target.loc[oof.image_path].values),
+                                     oof.meta['weights'], len(oof.image_path), max(1, num_distrib()))
+    if cfg.cv.full_fit: summary.full_fit = _full_fit(cfg, contest, folds, run, resume, device)
+    save_summary(summary, run)
     barrier()
     return run
 
 def _cv_epochs(cfg:Config, run:Run) -> int:
     "Epochs for the full fit: `train.epochs`, or with early stopping the mean best epoch of the folds"
     if not cfg.train.early_stop: return cfg.train.epochs
-    best = [int(pd.read_csv(h).valid_loss.idxmin()) + 1 for h in sorted(run.path.glob('fold_*/history.csv'))]
+    best = [int(pd.read_csv(run.fold_file(k, 'history')).valid_loss.idxmin()) + 1 for k in run.fold_numbers() if run.fold_file(k, 'history').is_file()]
     return max(1, round(sum(best) / len(best)))
 
 def _full_fit(cfg:Config, contest, folds, run:Run, resume:bool, device) -> dict:
     "Train on every training image for the epochs CV chose; the submission's model"
     n = _cv_epochs(cfg, run)
     d = run.fold_dir(None)
-    if not (resume and (d/WEIGHTS_FILE).is_file()):
+    if not (resume and run.fold_file(None, 'weights').is_file()):
         learn = fit_fold(cfg, contest, folds, None, run, resume=resume, device=device, epochs=n)
         if is_main_process(): _finish_fold(learn, d)
-    return dict(epochs=n, weights='ema' if cfg.train.ema else 'raw', file=str((d/WEIGHTS_FILE).relative_to(run.path)))
+    return dict(epochs=n, weights='ema' if cfg.train.ema else 'raw', file=str(run.fold_file(None, 'weights').relative_to(run.path)))
 
 def load_probs_checked(path, dsum, fsum) -> Probs:
     "A probability file that must come from the same data and folds"
@@ -496,7 +312,7 @@ def load_probs_checked(path, dsum, fsum) -> Probs:
 
 # %% ../nbs/08_train.ipynb #4fa7c653
 def lr_find(cfg:Config|str|Path, # a config or YAML file
-            out:str|Path|None=None, # where to save the plot (default: `<output>/lr_find.png`)
+            out:str|Path|None=None, # where to save the plot (default: the run folder's `RUN_FILES['lr_find']`)
             fold:int=0, # the fold whose training images are used
             overrides:list|None=None, # `key=value` strings applied to a YAML config
             device=None, # where to run
@@ -508,6 +324,6 @@ def lr_find(cfg:Config|str|Path, # a config or YAML file
     learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device), device)
     learn.add_cbs(precision_callbacks(cfg.train.precision, torch.device(learn.dls.device or 'cpu')))
     sug = learn.lr_find(show_plot=True)
-    out = Path(out or Path(cfg.output)/'lr_find.png')
+    out = Path(out or RUN_FILES.at(cfg.output, 'lr_find'))
     save_png(plt.gcf(), out); plt.close('all')
     return float(sug.valley), out

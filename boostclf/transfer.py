@@ -17,6 +17,7 @@ from .models import input_config, save_weights
 from .train import fit_folds
 from .inference import predict
 from .core import write_csv, progress
+from .contract import TRANSFER_FILES
 
 # %% auto #0
 __all__ = ['ARMS', 'demo_checkpoint', 'transfer_runs', 'demo_transfer']
@@ -103,11 +104,11 @@ def demo_transfer(root:str|Path|None=None, # cache folder (default: under `defau
     root.mkdir(parents=True, exist_ok=True)
     with open(root/'.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (root/'table.csv').is_file(): return pd.read_csv(root/'table.csv')
-        ckpt = root/'pretrained.safetensors'  # the run's own copy: a test may take it away to show the run does not need it
+        if TRANSFER_FILES.at(root, 'table').is_file(): return pd.read_csv(TRANSFER_FILES.at(root, 'table'))
+        ckpt = TRANSFER_FILES.at(root, 'pretrained')  # the run's own copy: a test may take it away to show the run does not need it
         shutil.copyfile(demo_checkpoint(), ckpt)
         target = make_demo_contest(root/'target', n_classes=10, per_class=20, n_test=100, seed=0, plant=False, overwrite=True)
         shutil.rmtree(root/'runs', ignore_errors=True)
         table = transfer_runs(ckpt, target, root/'runs')
-        write_csv(table, root/'table.csv')
+        write_csv(table, TRANSFER_FILES.at(root, 'table'))
         return table
