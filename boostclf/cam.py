@@ -12,8 +12,7 @@ import numpy as np, pandas as pd, torch
 from torch import nn
 from .core import BoostclfError, progress, safe_name
 from .figures import save_png, array_png
-from .images import load_image
-from .loaders import _decode_or_blank
+from .images import load_image, ImageLoadError, Preprocess
 from .contract import CAM_FILES
 from .runs import Run, as_run, oof_truth
 from .choices import CAM_METHODS
@@ -123,10 +122,11 @@ def compute_cams(model:nn.Module, # from `build_model` (fastai head or linear), 
     return np.nan_to_num(np.asarray(out, dtype=np.float32))
 
 # %% ../nbs/11_cam.ipynb #02ebd4d4
-def _square(f, pre:dict, split:str) -> np.ndarray:
-    "The model's input square of file `f`; a test row that cannot be read (or leaves the data folder) is a white square, as prediction sees it"
-    sq = _decode_or_blank(f, pre['img_size'], pre['resize'], (255, 255, 255), pre['interpolation'], 'blank' if split == 'test' else 'raise')
-    return np.full((pre['img_size'], pre['img_size'], 3), 255, np.uint8) if sq is None else sq
+def _square(f, pre, split:str) -> np.ndarray:
+    "The model's input square of file `f` (a `Preprocess`'s); a test row that cannot be read (or leaves the data folder) is a blank square, as prediction sees it"
+    if split != 'test': return pre.square(f)
+    try: return pre.blank() if f is None else pre.square(f)
+    except (ImageLoadError, OSError): return pre.blank()
 
 def cam_images(run:str|Path|Run, # a run folder or `Run`
                image_paths:list, # images of the contest: train.csv's image_path values, or test.csv's
@@ -138,7 +138,7 @@ def cam_images(run:str|Path|Run, # a run folder or `Run`
                data:str|Path|None=None, # the contest's data folder, if not where the run's config says
               ) -> pd.DataFrame:
     "One row per image: image_path, fold, target explained, predicted target, its probability, the input square (uint8) and the CAM"
-    run = as_run(run, data); pre = run.preprocess
+    run = as_run(run, data); pre = run.transform
     contest = run.contest()
     if split not in ('train', 'test'): raise BoostclfError(f"split {split!r} is not one of train, test")
     df = contest.train if split == 'train' else contest.test
@@ -156,7 +156,6 @@ def cam_images(run:str|Path|Run, # a run folder or `Run`
         unk = [t for t in targets if t not in col]
         if unk: raise BoostclfError(f"target {unk[0]} is not a class of this contest (targets run {min(col)}..{max(col)})")
     files = dict(zip(df.image_path, contest.train_files() if split == 'train' else contest.test_files()))
-    mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     rows = []
     order = sorted(range(len(image_paths)), key=lambda i: fold_of[i])
@@ -167,7 +166,7 @@ def cam_images(run:str|Path|Run, # a run folder or `Run`
         for s in range(0, len(idx), bs):
             chunk = idx[s:s + bs]
             sq = np.stack([_square(files[image_paths[i]], pre, split) for i in chunk])
-            x = ((torch.from_numpy(sq).permute(0, 3, 1, 2).float() / 255) - mean) / std
+            x = pre.tensor(sq)
             with torch.no_grad(): probs = model(x.to(dev)).float().softmax(1).cpu().numpy()
             pred = probs.argmax(1)
             tcol = pred if targets is None else np.array([col[targets[i]] for i in chunk])
@@ -176,7 +175,7 @@ def cam_images(run:str|Path|Run, # a run folder or `Run`
                 rows.append(dict(image_path=image_paths[i], fold=f, target=contest.targets[tcol[j]], pred=contest.targets[pred[j]],
                                  prob=float(probs[j, pred[j]]), target_prob=float(probs[j, tcol[j]]), image=sq[j], cam=cams[j], _i=i))
     out = pd.DataFrame(rows, columns=['image_path', 'fold', 'target', 'pred', 'prob', 'target_prob', 'image', 'cam', '_i']).sort_values('_i').drop(columns='_i').reset_index(drop=True)
-    out.attrs.update(classes=dict(zip(contest.targets, contest.classes)), method=method, run=str(run), resize=pre['resize'], files=[files[p] for p in out.image_path])
+    out.attrs.update(classes=dict(zip(contest.targets, contest.classes)), method=method, run=str(run), resize=pre.resize, files=[files[p] for p in out.image_path])
     return out
 
 # %% ../nbs/11_cam.ipynb #9434e366
@@ -197,20 +196,9 @@ def cam_on_image(path:str|Path, # the original image file
                  max_side:int=512, # shrink large originals to this side
                 ) -> np.ndarray:
     "The CAM laid over the original picture, the square's padding or crop undone"
-    from PIL import Image
     im = load_image(path, max_side); w, h = im.size
     if max(w, h) > max_side: im = im.resize((max(1, w * max_side // max(w, h)), max(1, h * max_side // max(w, h)))); w, h = im.size
-    S = cam.shape[0]; c = Image.fromarray(cam.astype(np.float32), 'F')
-    if resize == 'squish': c = c.resize((w, h), Image.BILINEAR)
-    elif resize == 'pad':
-        s = max(w, h); nw, nh = max(1, round(w * S / s)), max(1, round(h * S / s))
-        l, t = (S - nw) // 2, (S - nh) // 2
-        c = c.crop((l, t, l + nw, t + nh)).resize((w, h), Image.BILINEAR)
-    elif resize == 'crop':
-        s = min(w, h); big = Image.new('F', (w, h), 0.0)
-        big.paste(c.resize((s, s), Image.BILINEAR), ((w - s) // 2, (h - s) // 2)); c = big
-    else: raise BoostclfError(f"resize {resize!r} is not one of pad, squish, crop")
-    return overlay(np.asarray(im), np.asarray(c), alpha)
+    return overlay(np.asarray(im), Preprocess(cam.shape[0], resize).to_image(cam, w, h), alpha)  # the geometry back is the square's own
 
 # %% ../nbs/11_cam.ipynb #6ae1353d
 def cam_grid(cams:pd.DataFrame, # from `cam_images`

@@ -7,14 +7,16 @@ Docs: https://boostclf.github.io/boostclf/images.html.md"""
 # %% ../nbs/01_images.ipynb #8d10351f
 from __future__ import annotations
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from .core import BoostclfError
-from .choices import RESIZE_METHODS
+from .choices import RESIZE_METHODS, INTERPOLATIONS
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'ImageLoadError', 'open_image', 'to_rgb', 'load_image', 'fit_image', 'check_image']
+__all__ = ['IMAGE_EXTS', 'MAX_PIXELS', 'ImageLoadError', 'open_image', 'to_rgb', 'load_image', 'fit_box', 'fit_image',
+           'Preprocess', 'check_image']
 
 # %% ../nbs/01_images.ipynb #5ec6ccbb
 class ImageLoadError(BoostclfError):
@@ -96,24 +98,101 @@ def load_image(path:str|Path, # image file
             raise ImageLoadError(path, 'corrupt', f"truncated or corrupt image data ({e}); copy it again from the source, or drop it") from None
 
 # %% ../nbs/01_images.ipynb #ea287753
+def fit_box(w:int, h:int, # the picture's size
+            size:int, # side of the square
+            method:str='pad', # one of `RESIZE_METHODS`
+           ) -> tuple:
+    "(left, top, width, height): for `pad` where the picture sits in the square, for `crop` the part of the picture the square shows, for `squish` the whole picture"
+    if method not in RESIZE_METHODS: raise BoostclfError(f"resize method {method!r} is not one of {RESIZE_METHODS}")
+    if method == 'squish': return 0, 0, w, h
+    if method == 'crop': s = min(w, h); return (w - s) // 2, (h - s) // 2, s, s
+    s = max(w, h); nw, nh = max(1, round(w * size / s)), max(1, round(h * size / s))
+    return (size - nw) // 2, (size - nh) // 2, nw, nh
+
 def fit_image(im:Image.Image, # RGB (or 'L') image
               size:int, # side of the square result
               method:str='pad', # one of `RESIZE_METHODS`
               bg:tuple=(255, 255, 255), # padding colour for `pad`
               resample=Image.BILINEAR, # Pillow filter used for resizing
              ) -> Image.Image:
-    "A `size` x `size` version of `im`, by padding, squishing or centre-cropping"
-    if method not in RESIZE_METHODS: raise BoostclfError(f"resize method {method!r} is not one of {RESIZE_METHODS}")
-    w, h = im.size
+    "A `size` x `size` version of `im`, by padding, squishing or centre-cropping (the geometry is `fit_box`'s)"
+    l, t, bw, bh = fit_box(*im.size, size, method)
     if method == 'squish': return im.resize((size, size), resample, reducing_gap=2.0)
-    if method == 'crop':
-        s = min(w, h); l, t = (w - s) // 2, (h - s) // 2
-        return im.resize((size, size), resample, box=(l, t, l + s, t + s), reducing_gap=2.0)
-    s = max(w, h)
-    nw, nh = max(1, round(w * size / s)), max(1, round(h * size / s))
+    if method == 'crop': return im.resize((size, size), resample, box=(l, t, l + bw, t + bh), reducing_gap=2.0)
     out = Image.new(im.mode, (size, size), tuple(bg) if im.mode == 'RGB' else bg[0])
-    out.paste(im.resize((nw, nh), resample, reducing_gap=2.0), ((size - nw) // 2, (size - nh) // 2))
+    out.paste(im.resize((bw, bh), resample, reducing_gap=2.0), (l, t))
     return out
+
+# %% ../nbs/01_images.ipynb #7d2ed02a
+_PIL_FILTERS = dict(bilinear='BILINEAR', bicubic='BICUBIC', nearest='NEAREST', lanczos='LANCZOS') # Pillow's names for `INTERPOLATIONS`
+
+@dataclass(frozen=True)
+class Preprocess:
+    "How an image file becomes a model input: the square (side, resize method, filter, padding colour) and the normalisation"
+    img_size:int # side of the square (px)
+    resize:str='pad' # one of `RESIZE_METHODS`
+    interpolation:str='bilinear' # one of `INTERPOLATIONS`: the resize's filter (a pretrained config's)
+    mean:tuple=(0.485, 0.456, 0.406) # per-channel mean of the inputs, on a 0-1 scale
+    std:tuple=(0.229, 0.224, 0.225) # per-channel standard deviation
+    bg:tuple=(255, 255, 255) # padding colour of `pad` (white paper)
+
+    def __post_init__(self):
+        if not (isinstance(self.img_size, (int, np.integer)) and self.img_size > 0): raise BoostclfError(f"preprocess img_size {self.img_size!r}: give a positive number of pixels")
+        if self.resize not in RESIZE_METHODS: raise BoostclfError(f"preprocess resize {self.resize!r} is not one of {', '.join(RESIZE_METHODS)}")
+        if self.interpolation not in INTERPOLATIONS: raise BoostclfError(f"preprocess interpolation {self.interpolation!r} is not one of {', '.join(INTERPOLATIONS)}")
+        for k in ('mean', 'std', 'bg'):
+            if len(getattr(self, k)) != 3: raise BoostclfError(f"preprocess {k} {getattr(self, k)!r}: give three values, one per channel")
+        if min(self.std) <= 0: raise BoostclfError(f"preprocess std {self.std!r}: every value must be positive")
+        for k in ('mean', 'std', 'bg'): object.__setattr__(self, k, tuple(getattr(self, k)))
+
+    @classmethod
+    def from_dict(cls, d:dict, # a run's recorded input config (`preprocess.json`, `models.input_config`)
+                 ) -> Preprocess:
+        "The transform a run recorded; keys it does not use are ignored"
+        missing = [k for k in ('img_size', 'resize', 'mean', 'std') if k not in d]
+        if missing: raise BoostclfError(f"the input config lacks {', '.join(missing)}; it is not a run's recorded input config")
+        return cls(int(d['img_size']), d['resize'], d.get('interpolation', 'bilinear'), tuple(d['mean']), tuple(d['std']))
+    def to_dict(self) -> dict: return dict(img_size=self.img_size, resize=self.resize, interpolation=self.interpolation, mean=list(self.mean), std=list(self.std))
+
+    def square(self, f, # an image file
+              ) -> np.ndarray:
+        "The `S x S x 3` uint8 square of `f`"
+        im = load_image(f, self.img_size, self.bg, keep_gray=len(set(self.bg)) == 1)
+        out = fit_image(im, self.img_size, self.resize, self.bg, getattr(Image.Resampling, _PIL_FILTERS[self.interpolation]))
+        return np.asarray(out if out.mode == 'RGB' else out.convert('RGB'))
+    def blank(self) -> np.ndarray:
+        "The square an unreadable test image is predicted from: the padding colour"
+        return np.full((self.img_size, self.img_size, 3), self.bg, np.uint8)
+
+    def normalize(self, x, # float images (N, 3, S, S) on a 0-1 scale, any device
+                 ):
+        "`x` normalised with the recorded mean and std"
+        import torch
+        m, s = (torch.tensor(v, dtype=x.dtype, device=x.device).view(1, 3, 1, 1) for v in (self.mean, self.std))
+        return (x - m) / s
+    def tensor(self, squares:np.ndarray, # uint8 squares (N, S, S, 3), or one (S, S, 3)
+               device=None, # where the batch goes (default: the CPU)
+              ):
+        "The model's float input batch (N, 3, S, S) of uint8 squares"
+        import torch
+        x = torch.as_tensor(np.asarray(squares)).to(device or 'cpu')
+        if x.ndim == 3: x = x[None]
+        return self.normalize(x.permute(0, 3, 1, 2).float() / 255)
+    def __call__(self, f, device=None):
+        "The model's input (1, 3, S, S) for image file `f`"
+        return self.tensor(self.square(f), device)
+
+    def to_image(self, m:np.ndarray, # a map over the square (any resolution), e.g. a CAM
+                 w:int, h:int, # the original picture's size
+                ) -> np.ndarray:
+        "`m` laid onto the `w x h` original: the padding cut off, the crop's margins 0, a squish stretched back"
+        S = m.shape[0]; c = Image.fromarray(np.asarray(m, dtype=np.float32), 'F')
+        l, t, bw, bh = fit_box(w, h, S, self.resize)
+        if self.resize == 'squish': return np.asarray(c.resize((w, h), Image.BILINEAR))
+        if self.resize == 'pad': return np.asarray(c.crop((l, t, l + bw, t + bh)).resize((w, h), Image.BILINEAR))
+        big = Image.new('F', (w, h), 0.0)
+        big.paste(c.resize((bw, bh), Image.BILINEAR), (l, t))
+        return np.asarray(big)
 
 # %% ../nbs/01_images.ipynb #518d706b
 def check_image(path:str|Path, # image file

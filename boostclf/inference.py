@@ -44,26 +44,25 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     from boostclf.models import fixed_input_size
     if tta not in TTA_MODES: raise BoostclfError(f"tta={tta!r} is not one of {', '.join(TTA_MODES)}")
     run = as_run(run, data)
-    cfg, pre = run.config, run.preprocess
+    cfg, pre = run.config, run.transform
     contest = run.contest()
     if not len(contest.test): raise BoostclfError(f"{run.data_path} has no test images (test.csv) to predict")
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     bs = bs or cfg.train.bs
-    size = pre['img_size']
+    size = pre.img_size
     sizes = [int(round(size * f / 8)) * 8 for f in (0.875, 1.0, 1.125)] if tta == 'multiscale' else [size]
     if tta == 'multiscale' and fixed_input_size(cfg.model.name):
         raise BoostclfError(f"tta=multiscale needs a model that accepts other input sizes; {cfg.model.name} does not: use hflip")
     # a damaged test image keeps its row (its ID), predicted from a blank square and listed in the file's meta
-    arrs = {s: image_cache(contest.test_files(), s, pre['resize'], interpolation=pre['interpolation'], on_error='blank') for s in sizes}
+    arrs = {s: image_cache(contest.test_files(), s, pre.resize, interpolation=pre.interpolation, on_error='blank') for s in sizes}
     folds = [None] if run.fold_file(None, 'weights').is_file() else run.finished_folds()
     if not folds: run.predict_weights()  # says what is missing
-    m_, s_ = (torch.tensor(v, device=device).view(1, 3, 1, 1) for v in (pre['mean'], pre['std']))
     total = np.zeros((len(contest.test), contest.n_classes), np.float64)
     with torch.inference_mode(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
         for k in progress(folds, what='predicted folds'):
             model = run.model(k, device)
-            def prob(x): return model((x - m_) / s_).float().softmax(1)
+            def prob(x): return model(pre.normalize(x)).float().softmax(1)
             for s, arr in arrs.items():
                 parts = []
                 for x in _batches(arr, bs, device):

@@ -14,7 +14,7 @@ from fastai.vision.all import (Transform, TensorImage, TensorCategory, Categoriz
                                aug_transforms, DataLoaders, AffineCoordTfm, TensorFlowField)
 import fastai.vision.augment as _fastai_augment
 from .core import BoostclfError, atomic_path, in_test, progress, log_line
-from .images import load_image, fit_image, ImageLoadError
+from .images import ImageLoadError, Preprocess
 from .choices import RESIZE_METHODS, INTERPOLATIONS, AUG_PRESETS, ON_ERROR
 from .data import Contest
 from .models import model_stats
@@ -121,18 +121,9 @@ def clear_cache(cache_dir:str|Path|None=None, # the cache folder
     return freed
 
 # %% ../nbs/07c_loaders.ipynb #9f568c93
-_PIL_FILTERS = dict(bilinear='BILINEAR', bicubic='BICUBIC', nearest='NEAREST', lanczos='LANCZOS') # Pillow's names for `INTERPOLATIONS`
-
-def _decode(f, size, method, bg, interpolation='bilinear'):
-    from PIL import Image
-    # a grayscale sketch is resized as one channel and made RGB afterwards: the same pixels as resizing three equal channels, a third of the work
-    im = load_image(f, size, bg, keep_gray=len(set(bg)) == 1)
-    out = fit_image(im, size, method, bg, getattr(Image.Resampling, _PIL_FILTERS[interpolation]))
-    return np.asarray(out if out.mode == 'RGB' else out.convert('RGB'))
-
-def _decode_or_blank(f, size, method, bg, interpolation, on_error):
-    "The decoded square, or None for an unreadable file when `on_error='blank'`"
-    try: return _decode(f, size, method, bg, interpolation)
+def _decode_or_blank(f, pre:Preprocess, on_error):
+    "The file's square (`Preprocess.square`), or None for an unreadable file when `on_error='blank'`"
+    try: return pre.square(f)
     except (ImageLoadError, OSError):
         if on_error == 'blank': return None
         raise
@@ -143,8 +134,8 @@ _CACHE_JOBS = {}  # caches being built: read by the forked workers, which inheri
 
 def _cache_drain(token, done=None):
     "Claim chunks of rows of a cache being built from its shared counter, decode them and write them into its file, until none are left; returns the blank rows"
-    tmp, files, size, method, bg, interpolation, on_error, offset, claim = _CACHE_JOBS[token]
-    n, row, blank = len(files), size * size * 3, []
+    tmp, files, pre, on_error, offset, claim = _CACHE_JOBS[token]
+    size = pre.img_size; n, row, blank = len(files), size * size * 3, []
     fd = os.open(tmp, os.O_WRONLY)
     try:
         while True:
@@ -152,21 +143,21 @@ def _cache_drain(token, done=None):
             if lo >= n: return blank
             hi = min(lo + _CACHE_CHUNK, n); buf = np.empty((hi - lo, size, size, 3), np.uint8)
             for i in range(lo, hi):
-                a = _decode_or_blank(files[i], size, method, bg, interpolation, on_error)
-                if a is None: blank.append(i); a = bg
+                a = _decode_or_blank(files[i], pre, on_error)
+                if a is None: blank.append(i); a = pre.bg
                 buf[i - lo] = a
             view, pos = memoryview(buf).cast('B'), offset + lo * row
             while view: k = os.pwrite(fd, view, pos); view, pos = view[k:], pos + k  # one write per chunk: no page faults on a shared map
             if done is not None: done()
     finally: os.close(fd)
 
-def _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, workers):
+def _build_cache(tmp, offset, files, pre, on_error, workers):
     "Fill the rows of the cache file `tmp` (its header written; rows start at byte `offset`) on `workers` processes, this one among them; returns the files left blank"
     import multiprocessing as mp
     n = len(files)
     forked = workers > 1 and 'fork' in mp.get_all_start_methods() and not mp.current_process().daemon
     claim = mp.get_context('fork' if forked else None).Value('q', 0)  # the next row to claim, shared with the forks
-    token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, size, method, tuple(bg), interpolation, on_error, offset, claim)
+    token = os.urandom(8).hex(); _CACHE_JOBS[token] = (tmp, files, pre, on_error, offset, claim)
     ticks = progress(range(n), total=n)  # a bar advanced once per row claimed, by whichever process
     seen, futs, ex = 0, [], None
     def done():
@@ -232,7 +223,7 @@ def _write_cache(dest:Path, files, size, method, bg, n_workers, interpolation, o
         head.flush(); offset = head.offset; del head
         # every process but this one is a fork of it, torch and all (tens of milliseconds apiece): a small cache takes fewer
         workers = n_workers or min(os.cpu_count() or 1, -(-len(files) // ROWS_PER_WORKER))
-        blank = _build_cache(tmp, offset, files, size, method, bg, interpolation, on_error, workers)
+        blank = _build_cache(tmp, offset, files, Preprocess(size, method, interpolation, bg=tuple(bg)), on_error, workers)
         fd = os.open(tmp, os.O_RDONLY)
         try: os.fsync(fd)  # on disk once, before the cache is published under its name
         finally: os.close(fd)
@@ -295,9 +286,9 @@ class CachedImage(Transform):
     def encodes(self, i:int): return TensorImage(torch.from_numpy(np.array(self.arr[i])).permute(2, 0, 1))
 
 class DecodedImage(Transform):
-    "File `i` decoded, fitted to a square and returned as a CHW `TensorImage` (no cache)"
-    def __init__(self, files, size, method, bg=(255, 255, 255), interpolation='bilinear'): self.files, self.size, self.method, self.bg, self.interpolation = files, size, method, bg, interpolation
-    def encodes(self, i:int): return TensorImage(torch.from_numpy(_decode(self.files[i], self.size, self.method, self.bg, self.interpolation).copy()).permute(2, 0, 1))
+    "File `i` as its square (`Preprocess.square`), a CHW `TensorImage` (no cache)"
+    def __init__(self, files, pre:Preprocess): self.files, self.pre = files, pre
+    def encodes(self, i:int): return TensorImage(torch.from_numpy(self.pre.square(self.files[i]).copy()).permute(2, 0, 1))
 
 class RowLabel(Transform):
     "The class name of row `i`"
@@ -367,9 +358,9 @@ def contest_dls(contest:Contest, # a loaded contest
     fold_of = f.loc[train.image_path].values
     if fold is None: splits = (list(range(len(train))), list(range(min(len(train), bs))))
     else: splits = (list(np.flatnonzero(fold_of != fold)), list(np.flatnonzero(fold_of == fold)))
-    x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir, interpolation=interpolation)) if cache else DecodedImage(files, img_size, resize, interpolation=interpolation)
+    pre = Preprocess(img_size, resize, interpolation, *model_stats(arch))  # the transform the run records, and prediction and Grad-CAM apply
+    x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir, interpolation=interpolation)) if cache else DecodedImage(files, pre)
     dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
-    mean, std = model_stats(arch)
     workers, pin = loader_settings(device, cache)
     return dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device, dl_type=CachedBatchDL,
-                             after_batch=[IntToFloatTensor(), *batch_augs(aug), NormalizeInPlace.from_stats(mean, std)])
+                             after_batch=[IntToFloatTensor(), *batch_augs(aug), NormalizeInPlace.from_stats(pre.mean, pre.std)])

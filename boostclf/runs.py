@@ -163,6 +163,11 @@ class Run(os.PathLike):
         cfg = self.config  # runs made before preprocess.json existed
         return input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
     @property
+    def transform(self):
+        "The run's `Preprocess`: image file to model input, and back (built from `preprocess`)"
+        from boostclf.images import Preprocess
+        return Preprocess.from_dict(self.preprocess)
+    @property
     def data_path(self) -> Path:
         p = Path(self.data or self.config.data.path)
         if not p.is_dir(): raise BoostclfError(f"the run's data folder {p} does not exist here; pass the contest's folder with --data (data= in Python)")

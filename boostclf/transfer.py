@@ -17,6 +17,7 @@ from .models import input_config, save_weights
 from .train import fit_folds
 from .inference import predict
 from .core import write_csv, progress
+from .images import Preprocess
 from .contract import TRANSFER_FILES
 
 # %% auto #0
@@ -43,10 +44,9 @@ def demo_checkpoint(root:str|Path|None=None, # cache folder (default: under `def
         if out.is_file(): return out
         data = make_demo_contest(root/'source', n_classes, per_class, n_test=0, seed=seed, plant=False, overwrite=True)
         contest = load_contest(data)
-        ic = input_config(name, img_size)
+        ic = input_config(name, img_size); pre = Preprocess.from_dict(ic)
         x_all = torch.from_numpy(np.array(image_cache(contest.train_files(), img_size, 'pad', cache_dir=root, interpolation=ic['interpolation'])))
         y_all = torch.tensor(contest.train.target.map({t: i for i, t in enumerate(contest.targets)}).values)
-        mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (ic['mean'], ic['std']))
         torch.manual_seed(seed)
         model = timm.create_model(name, pretrained=False, num_classes=n_classes)
         bs = 64; steps = epochs * math.ceil(len(y_all) / bs)
@@ -58,7 +58,7 @@ def demo_checkpoint(root:str|Path|None=None, # cache folder (default: under `def
                 x = x_all[idx].permute(0, 3, 1, 2).float().div(255)
                 flip = torch.rand(len(idx)) < 0.5
                 x[flip] = x[flip].flip(3)
-                loss = torch.nn.functional.cross_entropy(model((x - mean) / std), y_all[idx])
+                loss = torch.nn.functional.cross_entropy(model(pre.normalize(x)), y_all[idx])
                 opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         return save_weights(model.state_dict(), out)  # timm's own keys, classifier included: what a downloaded checkpoint holds
 
