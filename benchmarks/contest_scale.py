@@ -47,11 +47,19 @@ def run_step(cmd:list, cwd:Path, log:Path, every:float=0.25) -> dict:
             peak = max(peak, tree_memory(p.pid)); time.sleep(every)
     return dict(seconds=time.perf_counter() - t0, peak=peak, rc=p.returncode)
 
+def peak_rss() -> int:
+    "This process's peak resident memory in bytes: VmHWM, which starts afresh at exec (Linux's ru_maxrss is kept across fork and exec, so a script started from a large process would report that process's peak)"
+    try:
+        for line in Path('/proc/self/status').read_text().splitlines():
+            if line.startswith('VmHWM:'): return int(line.split()[1]) * 1024
+    except OSError: pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
 def run_in_process(fn, *args) -> dict:
     "The `--quick` path: call `fn` here and time it (memory is the whole process's)"
-    import resource
     t0 = time.perf_counter(); fn(*args)
-    return dict(seconds=time.perf_counter() - t0, peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, rc=0)
+    return dict(seconds=time.perf_counter() - t0, peak=peak_rss(), rc=0)
 
 def subset(full:Path, dest:Path, fraction:float, n_test:int|None=None) -> Path:
     "A contest with `fraction` of each class's training images (at least 2) and of the test set (or `n_test`): same files, hard-linked"
