@@ -179,17 +179,20 @@ def boostclf_check_submission(
 # %% ../nbs/90_cli.ipynb #45587699
 @call_parse
 def boostclf_ensemble(
-    probs:Annotated[str, "test probability files (from boostclf-predict, in each run's folder), one per member", dict(nargs='+')],
+    probs:Annotated[str, "members: test probability files (boostclf-predict's, in each run's folder, or external .npy/.npz/.csv in test.csv order); with --vote, submission CSVs or boostclf probability files", dict(nargs='+')],
     out:str=ENSEMBLE_FILES['submission'], # the submission; the ensemble table (and the leak overrides) go beside it
     weights:Annotated[float, "fixed member weights, in the order of PROBS", dict(nargs='*')]=None,
     fit_weights:Annotated[str, "fit the weights on the out-of-fold files", dict(choices=WEIGHT_FITS)]=None,
     method:Annotated[str, "how to blend", dict(choices=BLEND_METHODS)]='weighted',
     dups:str=None, # the group report (boostclf-dedup): leaked test images take their training label
-    data:str=None, # the contest's data folder (default: the first run's)
+    data:str=None, # the contest's data folder (default: the first run's; needed with external members and votes)
+    classes:str=None, # the column order of external probability files: a file with one class name or target per line (default: the contest's target order)
+    vote:store_true=False, # hard-vote PROBS instead of blending: each image takes the class with the largest total weight; a tie goes to the class of the member listed first
 ):
-    "Blend runs' test probabilities into a checked submission, with an honest ensemble table"
-    from boostclf.ensemble import save_ensemble, ensemble_files
-    try: sub = save_ensemble(list(probs), out, method, fit_weights, weights or None, dups, data)
+    "Blend runs' test probabilities (or vote submissions) into a checked submission, with an honest ensemble table"
+    from boostclf.ensemble import save_ensemble, save_vote, ensemble_files
+    if vote and (fit_weights or dups): sys.exit("boostclf-ensemble --vote: --fit-weights and --dups apply to blends, not to votes")
+    try: sub = save_vote(list(probs), data, out, weights or None) if vote else save_ensemble(list(probs), out, method, fit_weights, weights or None, dups, data, classes=classes)
     except BoostclfError as e: sys.exit(f"boostclf-ensemble: {e}")
     files = ensemble_files(sub)
     print(pd.read_csv(files['table']).to_string(index=False))

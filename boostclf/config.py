@@ -71,6 +71,8 @@ class CVCfg:
     folds: list = None # folds to train (default: all)
     groups: str = '' # a duplicate-group report CSV (from boostclf-dedup): each group stays in one fold
     full_fit: bool = False # also train on all images for the epochs CV chose, for the submission
+    seed: int|None = None # draws the folds (empty: the top-level `seed`); members that differ in `seed` share folds through it
+    folds_file: str = '' # take the folds from this CSV (another run's folds.csv, or any image_path,fold table) instead of drawing them
 
 @dataclass
 class Config:
@@ -79,7 +81,7 @@ class Config:
     model: ModelCfg = field(default_factory=ModelCfg)
     train: TrainCfg = field(default_factory=TrainCfg)
     cv: CVCfg = field(default_factory=CVCfg)
-    seed: int = 42 # seeds folds, shuffling and initialisation
+    seed: int = 42 # seeds initialisation, shuffling and augmentation, and the folds unless `cv.seed` or `cv.folds_file` is set
     output: str = 'runs/exp' # the run folder
 
 # %% ../nbs/06_config.ipynb #58eca5c3
@@ -91,6 +93,7 @@ RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd'
 
 def _coerce(key:str, value, typ):
     "`value` as type `typ`, or an error naming `key`"
+    if isinstance(typ, str) and typ.replace(' ', '') == 'int|None': return None if value is None or value == '' else _coerce(key, value, int)  # empty: unset
     typ = {'int': int, 'float': float, 'bool': bool, 'str': str, 'list': list}.get(typ, typ) if isinstance(typ, str) else typ
     if typ is bool:
         if isinstance(value, bool): return value
@@ -142,6 +145,8 @@ def validate_config(cfg:Config) -> Config:
     if cfg.cv.folds is not None:
         bad = [f for f in cfg.cv.folds if not 0 <= f < cfg.cv.n_folds]
         if bad or not cfg.cv.folds: raise BoostclfError(f"config key cv.folds: {cfg.cv.folds} must name folds among 0..{cfg.cv.n_folds - 1}")
+    if cfg.cv.folds_file and cfg.cv.seed is not None:
+        raise BoostclfError("config keys cv.folds_file and cv.seed: the file fixes the folds, cv.seed draws them; set one of them")
     if cfg.train.mixup and cfg.train.cutmix: raise BoostclfError("config keys train.mixup and train.cutmix: use one of them, not both")
     if cfg.model.weights and not cfg.model.pretrained:
         raise BoostclfError("config key model.weights is set but model.pretrained is false; set model.pretrained: true to load it")

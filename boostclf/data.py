@@ -339,20 +339,34 @@ def save_folds(folds:pd.DataFrame, # from `make_folds`
         if o == d or d in o.parents: raise BoostclfError(f"output folder {out} is inside the data folder {data_path}; boostclf never writes into the data: choose another folder")
     return write_csv(folds[['image_path', 'target', 'fold']], RUN_FILES.at(out, 'folds'))
 
-def load_folds(path:str|Path, # `folds.csv` or the run folder holding it
-               contest:Contest|None=None, # if given, the folds must cover exactly its training images
+def load_folds(path:str|Path, # `folds.csv`, the run folder holding it, or any CSV with image_path and fold columns
+               contest:Contest|None=None, # if given, the folds must cover exactly its training images, once each; rows come in its order
+               groups=None, # image_path -> group id, or the dedup report: each group must lie in one fold
               ) -> pd.DataFrame:
-    "Read a `folds.csv`, checking it against `contest`"
+    "Read a folds table, checking it against `contest` (and `groups`): image_path, target, fold"
     f = Path(path); f = RUN_FILES.at(f, 'folds') if f.is_dir() else f
     if not f.is_file(): raise BoostclfError(f"{f} not found; make folds with make_folds and save_folds (or boostclf-train)")
-    folds = pd.read_csv(f, dtype={'image_path': str})
+    try: folds = pd.read_csv(f, dtype={'image_path': str})
+    except (ValueError, pd.errors.ParserError) as e: raise BoostclfError(f"{f} cannot be read as CSV ({e})") from None
     missing = {'image_path', 'fold'} - set(folds.columns)
-    if missing: raise BoostclfError(f"{f} lacks column(s) {sorted(missing)}")
-    if contest is not None:
-        a, b = set(folds.image_path), set(contest.train.image_path)
-        if a != b: raise BoostclfError(f"{f} does not match the training table: {len(b - a)} image(s) without a fold (e.g. {sorted(b - a)[:2]}), "
-                                       f"{len(a - b)} unknown (e.g. {sorted(a - b)[:2]}); make the folds again for this data")
-    return folds
+    if missing: raise BoostclfError(f"{f} lacks column(s) {sorted(missing)}; a folds table has image_path and fold")
+    if not pd.api.types.is_integer_dtype(folds.fold) or (folds.fold < 0).any():
+        raise BoostclfError(f"{f}: its fold column must hold fold numbers 0, 1, ... (found {sorted(map(str, folds.fold.unique()))[:5]})")
+    twice = folds.image_path[folds.image_path.duplicated()]
+    if len(twice): raise BoostclfError(f"{f} gives {twice.iloc[0]} more than one fold ({len(twice)} repeated row(s)); each image must have exactly one")
+    if contest is None: return folds
+    a, b = set(folds.image_path), set(contest.train.image_path)
+    if a != b: raise BoostclfError(f"{f} does not match the training table: {len(b - a)} image(s) without a fold (e.g. {sorted(b - a)[:2]}), "
+                                   f"{len(a - b)} unknown (e.g. {sorted(a - b)[:2]}); make the folds again for this data")
+    fold = folds.set_index('image_path').fold.loc[contest.train.image_path].values
+    if groups is not None:
+        gid = _group_ids(contest.train, groups)
+        split = pd.DataFrame(dict(g=gid, fold=fold, image_path=contest.train.image_path.values)).groupby('g').filter(lambda d: d.fold.nunique() > 1)
+        if len(split):
+            g = split[split.g == split.g.iloc[0]]
+            raise BoostclfError(f"{f} splits a duplicate group across folds: {', '.join(f'{p} (fold {k})' for p, k in zip(g.image_path, g.fold))}; "
+                                "copies in two folds leak between training and validation: make folds that keep the groups whole")
+    return pd.DataFrame({'image_path': contest.train.image_path.values, 'target': contest.train.target.values, 'fold': fold.astype(np.int64)})
 
 # %% ../nbs/02_data.ipynb #799bea64
 def show_samples(contest:Contest, # a loaded contest

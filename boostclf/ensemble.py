@@ -13,11 +13,12 @@ from .contract import ENSEMBLE_FILES
 from .runs import Probs, Run, load_probs, check_compatible
 from .choices import BLEND_METHODS, PROB_BLENDS, WEIGHT_FITS
 from .dedup import load_duplicates
-from .data import load_contest
+from .data import Contest, load_contest
 from .inference import write_submission
 
 # %% auto #0
-__all__ = ['blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks', 'ensemble_files', 'save_ensemble']
+__all__ = ['blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks', 'load_external_probs', 'ensemble_files',
+           'save_ensemble', 'vote', 'save_vote']
 
 # %% ../nbs/10_ensemble.ipynb #bf8f3220
 def blend(probs:list, # (N, C) arrays, one per member
@@ -154,6 +155,71 @@ def apply_leaks(p:Probs, # test probabilities
     out = Probs(probs, p.image_path, p.targets, p.class_names, p.fold, {**p.meta, 'leak_overrides': len(overrides)})
     return out, pd.DataFrame(overrides, columns=['image_path', 'group_id', 'predicted', 'override', 'kinds'])
 
+# %% ../nbs/10_ensemble.ipynb #4500848e
+def _class_order(classes, contest, n:int, what:str) -> list:
+    "Column j's target, from `classes` (a file, or a list of class names or targets), else the contest's target order"
+    if classes is None: order = list(contest.targets)
+    else:
+        if isinstance(classes, (str, Path)):
+            f = Path(classes)
+            if not f.is_file(): raise BoostclfError(f"class-order file {f} not found; give one class name or target per line")
+            classes = [l.strip() for l in f.read_text().splitlines() if l.strip()]
+        by_name = dict(zip(map(str, contest.classes), contest.targets)); by_target = {str(t): t for t in contest.targets}
+        order, unknown = [], []
+        for c in classes:
+            t = by_name.get(str(c), by_target.get(str(c)))
+            (order.append(t) if t is not None else unknown.append(c))
+        if unknown: raise BoostclfError(f"{what}: class {unknown[0]!r} is not a class name or target of this contest ({len(unknown)} unknown)")
+        if len(set(order)) != len(order): raise BoostclfError(f"{what}: the class order names a class twice")
+    if len(order) != n: raise BoostclfError(f"{what} has {n} columns for {len(order)} classes in its class order; the contest has {len(contest.targets)}")
+    return order
+
+def load_external_probs(path:str|Path, # an .npy, .npz or .csv file of test probabilities, one row per test image
+                        data:str|Path|Contest, # the contest (or its data folder)
+                        classes:str|Path|list|None=None, # the columns' classes (names or targets; a file with one per line); default: the contest's target order
+                       ) -> Probs:
+    "A probability matrix made outside boostclf, checked and put in boostclf's form (rows in test.csv order, columns in target order)"
+    contest = data if isinstance(data, Contest) else load_contest(data, images='none', strict=False)
+    path = Path(path); what = str(path)
+    if not path.is_file(): raise BoostclfError(f"{path} not found")
+    try:
+        if path.suffix == '.npy': P = np.load(path, allow_pickle=False); names = None
+        elif path.suffix == '.npz':
+            with np.load(path, allow_pickle=False) as z:
+                key = 'probs' if 'probs' in z.files else z.files[0] if len(z.files) == 1 else None
+                if key is None: raise BoostclfError(f"{path} holds arrays {z.files}; name the probabilities 'probs'")
+                P = z[key]; names = None
+        elif path.suffix == '.csv':
+            df = pd.read_csv(path, dtype={'image_path': str})
+            if 'image_path' in df.columns:
+                rows = df.set_index('image_path')
+                missing = [p for p in contest.test.image_path if p not in rows.index]
+                if missing: raise BoostclfError(f"{path} has no row for test image {missing[0]} ({len(missing)} missing)")
+                df = rows.loc[list(contest.test.image_path)].reset_index(drop=True)
+            df = df.drop(columns=[c for c in ('ID', 'id') if c in df.columns])
+            P, names = df.to_numpy(dtype=np.float64), [str(c) for c in df.columns]
+        else: raise BoostclfError(f"{path}: external probabilities are .npy, .npz or .csv files")
+    except (ValueError, OSError) as e: raise BoostclfError(f"{path} cannot be read as a probability matrix ({e})") from None
+    P = np.asarray(P, np.float64)
+    if P.ndim != 2: raise BoostclfError(f"{path} is a {P.ndim}-d array; it must be (test images, classes)")
+    if len(P) != len(contest.test): raise BoostclfError(f"{path} has {len(P)} rows; test.csv has {len(contest.test)}: one row per test image, in its order")
+    if classes is None and names is not None and set(names) <= set(map(str, contest.classes)) | set(map(str, contest.targets)): classes = names
+    order = _class_order(classes, contest, P.shape[1], what)
+    bad = np.flatnonzero(~np.isfinite(P).all(1))
+    if len(bad): raise BoostclfError(f"{path}: row {bad[0]} holds NaN or infinity ({len(bad)} such rows)")
+    off = np.flatnonzero((P < 0).any(1) | (np.abs(P.sum(1) - 1) > 1e-3))
+    if len(off): raise BoostclfError(f"{path}: row {off[0]} is not a probability distribution (sum {P[off[0]].sum():.4g}); give probabilities (softmax the logits first)")
+    col = [order.index(t) for t in contest.targets]
+    return Probs(P[:, col].astype(np.float32), contest.test.image_path.values, contest.targets, contest.classes, np.full(len(P), -1),
+                 dict(kind='test', external=True, source=str(path), weights='external', tta='external'))
+
+def _member(path, contest, classes) -> Probs:
+    "A boostclf probability file, else an external one"
+    if Path(path).suffix == '.npz':
+        try: return load_probs(path)
+        except BoostclfError: pass
+    return load_external_probs(path, contest, classes)
+
 # %% ../nbs/10_ensemble.ipynb #e004c67d
 def ensemble_files(submission:str|Path, # the submission CSV
                   ) -> dict:
@@ -182,3 +248,63 @@ def save_ensemble(probs:list, # test probability files (RUN/test_<tta>.npz), one
         write_csv(overrides, files['leaks'])
     write_csv(table, files['table'])
     return write_submission(blended, contest, out)
+
+# %% ../nbs/10_ensemble.ipynb #2af575f4
+def vote(targets:np.ndarray, # (members, images): the class target each member predicts
+         weights=None, # one non-negative weight per member (default: equal)
+        ) -> np.ndarray:
+    "The voted target of each image: the class with the largest total weight; among tied classes, the earliest member's"
+    T = np.asarray(targets)
+    if T.ndim != 2 or not len(T): raise BoostclfError("a vote needs a (members, images) table of predicted targets")
+    w = np.ones(len(T)) if weights is None else np.asarray(weights, np.float64)
+    if len(w) != len(T) or (w < 0).any() or w.sum() <= 0: raise BoostclfError(f"vote weights {list(w)}: need {len(T)} non-negative weights, not all zero")
+    support = ((T[:, None, :] == T[None, :, :]) * w[None, :, None]).sum(1)  # (members, images): the weight behind each member's class
+    first = np.argmax(np.isclose(support, support.max(0)), axis=0)  # the earliest member whose class has the best total
+    return T[first, np.arange(T.shape[1])]
+
+def _voter(f, contest) -> tuple:
+    "(test targets, OOF `Probs` or None) of a vote member: a submission CSV, or a boostclf test probability file"
+    from boostclf.inference import check_submission
+    f = Path(f)
+    if f.suffix == '.npz':
+        p = load_probs(f)
+        if list(p.image_path) != list(contest.test.image_path): raise BoostclfError(f"{f} does not hold the test images in test.csv's order; predict again for this contest")
+        oof = Run(f.parent).file('oof')
+        return p.pred_targets, (load_probs(oof) if oof.is_file() else None)
+    problems = check_submission(f, contest)
+    if len(problems): raise BoostclfError(f"{f} fails its check, so it takes no part in the vote:\n{problems.head(10).to_string(index=False)}")
+    return pd.read_csv(f).target.values, None
+
+def save_vote(members:list, # submission CSVs (anyone's) or boostclf test probability files, in priority order for ties
+              data:str|Path|None=None, # the contest's data folder (default: the first member's run's)
+              out:str|Path=ENSEMBLE_FILES['submission'], # the voted submission; its table goes beside it (`ensemble_files`)
+              weights:list|None=None, # one weight per member (default: equal)
+              names:list|None=None, # member names for the table (default: the files)
+             ) -> Path:
+    "A hard vote over members into a checked submission, with a table of each member's agreement and, when every member has an out-of-fold file, the vote's OOF score"
+    if not members: raise BoostclfError("a vote needs at least one member")
+    if data is None:
+        try: data = Run(Path(members[0]).parent).data_path
+        except BoostclfError: raise BoostclfError(f"{members[0]} is not in a boostclf run folder: give the contest's data folder (--data)") from None
+    contest = load_contest(data, images='none', strict=False)
+    votes = [_voter(f, contest) for f in members]  # every member is checked before anything is counted
+    T = np.stack([t for t, _ in votes])
+    voted = vote(T, weights)
+    w = np.ones(len(T)) if weights is None else np.asarray(weights, np.float64)
+    names = names or [str(f) for f in members]
+    rows = [dict(member=n, weight=float(wi / w.sum()), agreement=float((t == voted).mean()), accuracy=np.nan) for n, wi, t in zip(names, w, T)]
+    oofs = [o for _, o in votes]
+    if all(o is not None for o in oofs):
+        for i, o in enumerate(oofs[1:], 1): check_compatible(oofs[0], o, (names[0], names[i]))
+        truth = dict(zip(contest.train.image_path, contest.train.target))
+        y = np.array([truth[p] for p in oofs[0].image_path])
+        for r, o in zip(rows, oofs): r['accuracy'] = float((o.pred_targets == y).mean())
+        label, acc = 'vote: scored on every out-of-fold image (ties to the earliest member)', float((vote(np.stack([o.pred_targets for o in oofs]), weights) == y).mean())
+    else: label, acc = 'vote: unscored (a member has no out-of-fold file); ties to the earliest member', np.nan
+    rows.append(dict(member=label, weight=1.0, agreement=1.0, accuracy=acc))
+    col = {t: i for i, t in enumerate(contest.targets)}
+    onehot = np.eye(len(contest.targets), dtype=np.float32)[[col[t] for t in voted]]
+    p = Probs(onehot, contest.test.image_path.values, contest.targets, contest.classes, np.full(len(voted), -1), dict(kind='test', vote=names))
+    sub = write_submission(p, contest, out)
+    write_csv(pd.DataFrame(rows), ensemble_files(sub)['table'])
+    return sub

@@ -70,10 +70,10 @@ def check_compatible(a:Probs, b:Probs, # two probability files
     for k in ('data_checksum', 'folds_checksum'):
         if a.meta.get(k) != b.meta.get(k):
             raise BoostclfError(f"{names[0]} and {names[1]} differ in {k} ({a.meta.get(k)} vs {b.meta.get(k)}): they were made from different "
-                                + ("data" if k == 'data_checksum' else f"folds; train both with the same {RUN_FILES['folds']} (same seed, n_folds and groups)"))
+                                + ("data" if k == 'data_checksum' else f"folds; give both the same folds: cv.folds_file (the other run's {RUN_FILES['folds']}) or the same cv.seed, n_folds and groups"))
     if not np.array_equal(a.image_path, b.image_path):
         raise BoostclfError(f"{names[0]} and {names[1]} hold the same images in a different order; they cannot be aligned row by row")
-    if not np.array_equal(a.fold, b.fold): raise BoostclfError(f"{names[0]} and {names[1]} assign images to different folds")
+    if not np.array_equal(a.fold, b.fold): raise BoostclfError(f"{names[0]} and {names[1]} assign images to different folds; give both the same folds (cv.folds_file or cv.seed)")
 
 # %% ../nbs/07a_runs.ipynb #8ee683bb
 def _git_commit(cwd='.') -> str|None:

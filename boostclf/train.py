@@ -31,8 +31,8 @@ from .callbacks import (precision_callbacks, EMA, committed_checkpoint, Checkpoi
                                 ChannelsLastInputs, SplitDecayOptim)
 
 # %% auto #0
-__all__ = ['LOSS_FUNCS', 'make_learner', 'group_lrs', 'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fit_folds',
-           'load_probs_checked', 'lr_find']
+__all__ = ['LOSS_FUNCS', 'make_learner', 'group_lrs', 'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fold_seed',
+           'fit_folds', 'load_probs_checked', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #f1d516e4
 LOSS_FUNCS = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat) # one for each of `LOSSES`
@@ -79,7 +79,7 @@ def init_from_run(model:nn.Module, # from `build_model`, for this run's config
     if (pc.model.name, pc.model.head) != (cfg.model.name, cfg.model.head):
         raise BoostclfError(f"config key model.init: {prev} trained {pc.model.name} with the {pc.model.head} head; this run builds {cfg.model.name} with the {cfg.model.head} head")
     if folds is not None and folds_checksum(prev.folds_table) != folds_checksum(folds):
-        raise BoostclfError(f"config key model.init: {prev} has other folds than this run; use the same data, seed, cv.n_folds and cv.groups")
+        raise BoostclfError(f"config key model.init: {prev} has other folds than this run; use the same data, cv.n_folds and cv.groups, and its folds (cv.folds_file: {prev}, or the same cv.seed)")
     sd, own = load_state(prev.weights(fold)), model.state_dict()
     for k, v in sd.items():
         if k in own and v.shape != own[k].shape and k.endswith('pos_embed'):
@@ -213,13 +213,25 @@ def prepare_data(cfg:Config, # the experiment
         try: groups = load_groups(cfg.cv.groups)
         except BoostclfError as e: raise BoostclfError(f"config key cv.groups: {e}") from None
         groups = groups[~groups.image_path.isin(dropped)]  # a dropped copy has no fold
-    return contest, make_folds(contest, cfg.cv.n_folds, cfg.seed, groups=groups)
+    if cfg.cv.folds_file:
+        try: folds = load_folds(cfg.cv.folds_file, contest, groups)
+        except BoostclfError as e: raise BoostclfError(f"config key cv.folds_file: {e}") from None
+        n = folds.fold.nunique()
+        if sorted(folds.fold.unique()) != list(range(cfg.cv.n_folds)):
+            raise BoostclfError(f"config key cv.folds_file: {cfg.cv.folds_file} has folds {sorted(folds.fold.unique())[:10]} ({n}); set cv.n_folds: {n} (folds numbered 0..{n - 1})")
+        return contest, folds
+    return contest, make_folds(contest, cfg.cv.n_folds, fold_seed(cfg), groups=groups)
+
+def fold_seed(cfg:Config) -> int:
+    "The seed that draws the folds: `cv.seed`, else `seed`"
+    return cfg.seed if cfg.cv.seed is None else cfg.cv.seed
 
 def _absolute(cfg:Config) -> Config:
     "`cfg` with the paths a run reads later made absolute, so the run can be used from any working directory"
     a = lambda p: str(Path(p).resolve()) if p else p
     return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=a(cfg.data.path), exclude=a(cfg.data.exclude)),
-                               model=dataclasses.replace(cfg.model, weights=a(cfg.model.weights), init=a(cfg.model.init)), cv=dataclasses.replace(cfg.cv, groups=a(cfg.cv.groups)))
+                               model=dataclasses.replace(cfg.model, weights=a(cfg.model.weights), init=a(cfg.model.init)),
+                               cv=dataclasses.replace(cfg.cv, groups=a(cfg.cv.groups), folds_file=a(cfg.cv.folds_file)))
 
 # %% ../nbs/08_train.ipynb #461eaf32
 def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the run folder
