@@ -226,7 +226,7 @@ def ensemble_files(submission:str|Path, # the submission CSV
     "The files `save_ensemble` writes beside `submission` (`ENSEMBLE_FILES`): table, leaks"
     return {k: ENSEMBLE_FILES.at(Path(submission).parent, k) for k in ENSEMBLE_FILES if k != 'submission'}
 
-def save_ensemble(probs:list, # test probability files (RUN/test_<tta>.npz), one per member; each run's oof.npz is read beside it
+def save_ensemble(probs:list, # test probability files, one per member: boostclf's (each run's OOF file is read beside it) or external ones (`load_external_probs`)
                   out:str|Path=ENSEMBLE_FILES['submission'], # the submission CSV; `ENSEMBLE_FILES` go beside it
                   method:str='weighted', # one of `BLEND_METHODS`
                   fit:str|None=None, # fit the weights out of fold, one of `WEIGHT_FITS` (None: `weights`, else equal)
@@ -234,14 +234,28 @@ def save_ensemble(probs:list, # test probability files (RUN/test_<tta>.npz), one
                   dups:str|Path|pd.DataFrame|None=None, # the group report: leaked test images take their training label
                   data:str|Path|None=None, # the contest's data folder (default: the first run's)
                   names:list|None=None, # member names for the table (default: the files)
+                  classes:str|Path|list|None=None, # the column order of external members (see `load_external_probs`)
                  ) -> Path:
     "Blend the members' test probabilities into a checked submission with its ensemble table; return the submission's path"
     probs = [Path(p) for p in probs]
     if not probs: raise BoostclfError("an ensemble needs at least one test probability file")
-    contest = load_contest(data or Run(probs[0].parent).data_path, images='none', strict=False)
-    truth = dict(zip(contest.train.image_path, contest.train.target))
-    table, w = ensemble_oof([Run(p.parent).file('oof') for p in probs], truth, method, fit, names or [str(p) for p in probs], weights)
-    blended = ensemble_test(probs, w, method)
+    if data is None:
+        try: data = Run(probs[0].parent).data_path
+        except BoostclfError: raise BoostclfError(f"{probs[0]} is not in a boostclf run folder: give the contest's data folder (--data)") from None
+    contest = load_contest(data, images='none', strict=False)
+    members, names = [_member(p, contest, classes) for p in probs], names or [str(p) for p in probs]
+    outside = [n for n, m in zip(names, members) if m.meta.get('external')]
+    if not outside:
+        truth = dict(zip(contest.train.image_path, contest.train.target))
+        table, w = ensemble_oof([Run(p.parent).file('oof') for p in probs], truth, method, fit, names, weights)
+    else:  # external members have no out-of-fold file: nothing can be fitted or scored
+        if fit: raise BoostclfError(f"{outside[0]} is an external member with no out-of-fold file: its weight cannot be fitted; give fixed weights (--weights) or none (equal)")
+        base = np.ones(len(members)) if weights is None else np.asarray(weights, np.float64)
+        if len(base) != len(members) or (base < 0).any() or base.sum() <= 0: raise BoostclfError(f"{len(base)} weight(s) for {len(members)} member(s): give one non-negative weight per member, not all zero")
+        w = base / base.sum()
+        table = pd.DataFrame([dict(member=n, weight=float(wi), accuracy=np.nan, log_loss=np.nan) for n, wi in zip(names, w)] +
+                             [dict(member=f"blend ({method}): unscored, {len(outside)} external member(s) have no out-of-fold file", weight=1.0, accuracy=np.nan, log_loss=np.nan)])
+    blended = ensemble_test(members, w, method)
     files = ensemble_files(out)
     if dups is not None:
         blended, overrides = apply_leaks(blended, dups, contest)

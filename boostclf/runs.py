@@ -68,6 +68,7 @@ def check_compatible(a:Probs, b:Probs, # two probability files
     only = sorted(set(a.image_path) ^ set(b.image_path))
     if only: raise BoostclfError(f"{names[0]} and {names[1]} cover different images (e.g. {only[:2]}); they cannot be aligned row by row")
     for k in ('data_checksum', 'folds_checksum'):
+        if a.meta.get('external') or b.meta.get('external'): break  # made outside boostclf: no run, no checksums to compare
         if a.meta.get(k) != b.meta.get(k):
             raise BoostclfError(f"{names[0]} and {names[1]} differ in {k} ({a.meta.get(k)} vs {b.meta.get(k)}): they were made from different "
                                 + ("data" if k == 'data_checksum' else f"folds; give both the same folds: cv.folds_file (the other run's {RUN_FILES['folds']}) or the same cv.seed, n_folds and groups"))
