@@ -105,16 +105,22 @@ def boostclf_train(
     set:Annotated[str, "overrides as key=value pairs, e.g. model.name=resnet10t train.epochs=3", dict(nargs='*')]=None,
     resume:str=None, # continue the interrupted run in this folder from its last complete epoch
     num_processes:int=1, # data-parallel processes on this machine (relaunches through `accelerate launch`)
+    preset:str=None, # start from this recipe shipped with boostclf; CONFIG's keys and --set override it
+    list_presets:store_true=False, # list the presets (name, what it is, its source) and exit; no config needed
 ):
     "Train the folds of an experiment and print where the run went"
     from boostclf.train import fit_folds
     from boostclf.distributed import relaunch
     from boostclf.core import is_main_process
-    if not (config or resume): sys.exit("boostclf-train: give a CONFIG file, or --resume RUN_DIR")
+    from boostclf.config import list_presets as shipped_presets
+    if list_presets:
+        for p in shipped_presets(): print(f"  {p['name']:18}{p['about']}\n  {'':18}source: {p['source']}")
+        return
+    if not (config or resume or preset): sys.exit("boostclf-train: give a CONFIG file (or --preset NAME), or --resume RUN_DIR")
     if num_processes > 1:  # each process runs this command again without --num-processes
         try: sys.exit(relaunch(num_processes))
         except (BoostclfError, ImportError) as e: sys.exit(f"boostclf-train: {e}")
-    try: run = fit_folds(resume, resume=True) if resume else fit_folds(config, overrides=set)
+    try: run = fit_folds(resume, resume=True) if resume else fit_folds(config, overrides=list(set or []) + ([f'preset={preset}'] if preset else []))
     except BoostclfError as e: sys.exit(f"boostclf-train: {e}")
     finally:
         import torch
@@ -140,7 +146,7 @@ def boostclf_lr_find(
 @call_parse
 def boostclf_predict(
     run:str, # the run folder
-    tta:Annotated[str, "test-time augmentation", dict(choices=TTA_MODES)]='none',
+    tta:Annotated[str, "test-time augmentation (default: the run's predict.tta)", dict(choices=TTA_MODES)]=None,
     device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
     data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
 ):
@@ -149,7 +155,7 @@ def boostclf_predict(
     try: p = predict(run, tta=tta, device=device, data=data)
     except BoostclfError as e: sys.exit(f"boostclf-predict: {e}")
     if p.meta.get('damaged'): print(f"WARNING: {len(p.meta['damaged'])} damaged test image(s) predicted from a blank image (their rows keep their IDs): {', '.join(p.meta['damaged'][:10])}")
-    print(f"{p}\nprobabilities: {Run(run).test_probs(tta)}")
+    print(f"{p}\nprobabilities: {Run(run).test_probs(p.meta['tta'])}")
 
 @call_parse
 def boostclf_submit(

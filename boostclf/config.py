@@ -11,11 +11,11 @@ from pathlib import Path
 import yaml
 from .core import BoostclfError, atomic_write
 from .contract import RUN_FILES
-from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS
+from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS, TTA_MODES
 
 # %% auto #0
-__all__ = ['CHOICES', 'RANGES', 'DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'Config', 'validate_config', 'parse_overrides',
-           'load_config', 'config_dict', 'save_config']
+__all__ = ['CHOICES', 'RANGES', 'DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'PredictCfg', 'Config', 'validate_config',
+           'parse_overrides', 'load_config', 'config_dict', 'save_config', 'list_presets', 'load_preset']
 
 # %% ../nbs/06_config.ipynb #e765a92f
 @dataclass
@@ -75,18 +75,25 @@ class CVCfg:
     folds_file: str = '' # take the folds from this CSV (another run's folds.csv, or any image_path,fold table) instead of drawing them
 
 @dataclass
+class PredictCfg:
+    "How the test set is predicted unless the command says otherwise"
+    tta: str = 'none' # test-time augmentation of boostclf-predict: none, hflip, multiscale or aug (a preset can carry its views)
+
+@dataclass
 class Config:
     "A whole experiment"
     data: DataCfg = field(default_factory=DataCfg)
     model: ModelCfg = field(default_factory=ModelCfg)
     train: TrainCfg = field(default_factory=TrainCfg)
     cv: CVCfg = field(default_factory=CVCfg)
+    predict: PredictCfg = field(default_factory=PredictCfg)
+    preset: str = '' # a recipe shipped with boostclf (`boostclf-train --list-presets`) under this config: the config's own keys override it
     seed: int = 42 # seeds initialisation, shuffling and augmentation, and the folds unless `cv.seed` or `cv.folds_file` is set
     output: str = 'runs/exp' # the run folder
 
 # %% ../nbs/06_config.ipynb #58eca5c3
 CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head': HEADS, 'train.loss': LOSSES, 'train.opt': OPTIMIZERS,
-           'train.schedule': SCHEDULES, 'train.precision': PRECISIONS} # the config keys that take one of a set of options (see `choices`)
+           'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
           'train.ema': (0, 0.999999), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}
@@ -130,14 +137,14 @@ def _build(cls, d:dict, prefix:str=''):
     for k, v in d.items():
         f, key = known[k], f'{prefix}{k}'
         typ = f.type if isinstance(f.type, str) else getattr(f.type, '__name__', f.type)
-        if typ in ('DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg'): kw[k] = _build(globals()[typ], v, f'{key}.')
+        if typ in ('DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'PredictCfg'): kw[k] = _build(globals()[typ], v, f'{key}.')
         else: kw[k] = _coerce(key, v, typ)
     return cls(**kw)
 
 # %% ../nbs/06_config.ipynb #a8858e83
 def validate_config(cfg:Config) -> Config:
     "Check every value against `CHOICES` and `RANGES`; return `cfg`"
-    flat = {f'{s}.{k}': v for s in ('data', 'model', 'train', 'cv') for k, v in asdict(getattr(cfg, s)).items()}
+    flat = {f'{s}.{k}': v for s in ('data', 'model', 'train', 'cv', 'predict') for k, v in asdict(getattr(cfg, s)).items()}
     for key, allowed in CHOICES.items():
         if flat[key] not in allowed: raise BoostclfError(f"config key {key}: {flat[key]!r} is not one of {', '.join(allowed)}")
     for key, (lo, hi) in RANGES.items():
@@ -173,8 +180,9 @@ def _merge(a:dict, b:dict) -> dict:
 
 def load_config(src:str|Path|dict|None=None, # a YAML file, a dict, or None for the defaults
                 overrides:list|None=None, # `key=value` strings applied on top
+                apply_preset:bool=True, # fill the keys the config leaves out from its `preset` (a saved run's config is already resolved)
                ) -> Config:
-    "A checked `Config` from YAML or a dict, with overrides"
+    "A checked `Config` from YAML or a dict, with overrides, on top of its preset"
     if src is None: d = {}
     elif isinstance(src, dict): d = src
     else:
@@ -182,7 +190,9 @@ def load_config(src:str|Path|dict|None=None, # a YAML file, a dict, or None for 
         if not p.is_file(): raise BoostclfError(f"config file {p} not found")
         try: d = yaml.safe_load(p.read_text()) or {}
         except yaml.YAMLError as e: raise BoostclfError(f"config file {p} is not valid YAML: {e}") from None
-    return validate_config(_build(Config, _merge(d, parse_overrides(overrides))))
+    d = _merge(d, parse_overrides(overrides))
+    if apply_preset and d.get('preset'): d = _merge(load_preset(d['preset']), d)  # the config's own keys win
+    return validate_config(_build(Config, d))
 
 def config_dict(cfg:Config) -> dict: return asdict(cfg)
 
@@ -193,3 +203,27 @@ def save_config(cfg:Config, # the resolved config
     p = Path(path); p = RUN_FILES.at(p, 'config') if p.suffix not in ('.yaml', '.yml') else p
     with atomic_write(p) as f: yaml.safe_dump(config_dict(cfg), f, sort_keys=False)
     return p
+
+# %% ../nbs/06_config.ipynb #bdfcb165
+def _presets_dir() -> Path:
+    import importlib.resources
+    return Path(str(importlib.resources.files('boostclf')/'presets'))
+
+def list_presets() -> list:
+    "Every preset shipped with boostclf: name, what it is and its source (its first comment lines)"
+    out = []
+    for f in sorted(_presets_dir().glob('*.yaml')):
+        notes = [l[1:].strip() for l in f.read_text().splitlines() if l.startswith('#')]
+        about = notes[0].split(':', 1)[-1].strip() if notes else ''
+        source = next((n.split(':', 1)[1].strip() for n in notes if n.startswith('source:')), '')
+        out.append(dict(name=f.stem, about=about, source=source))
+    return out
+
+def load_preset(name:str, # a preset's name (`list_presets`)
+               ) -> dict:
+    "The keys preset `name` sets"
+    f = _presets_dir()/f'{name}.yaml'
+    if not f.is_file(): raise BoostclfError(f"config key preset: {name!r} is not a preset; presets are {', '.join(p['name'] for p in list_presets())} (boostclf-train --list-presets)")
+    d = yaml.safe_load(f.read_text()) or {}
+    if 'preset' in d: raise BoostclfError(f"preset {name} names another preset; presets do not nest")
+    return d

@@ -31,7 +31,7 @@ def _aug(x, preset):
 
 # %% ../nbs/09_inference.ipynb #c6ca615e
 def predict(run:str|Path|Run, # a run folder or `Run`
-            tta:str='none', # test-time augmentation: none, hflip, multiscale or aug
+            tta:str|None=None, # test-time augmentation: none, hflip, multiscale or aug (default: the run's `predict.tta`)
             bs:int|None=None, # batch size (default: the run's)
             device=None, # where to run (default: CUDA if available)
             save:bool=True, # write `RUN/test_<tta>.npz`
@@ -42,8 +42,9 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     import torch  # here, not at the top: writing and checking a submission need no deep-learning stack
     from boostclf.loaders import image_cache
     from boostclf.models import fixed_input_size
-    if tta not in TTA_MODES: raise BoostclfError(f"tta={tta!r} is not one of {', '.join(TTA_MODES)}")
     run = as_run(run, data)
+    tta = tta or run.config.predict.tta
+    if tta not in TTA_MODES: raise BoostclfError(f"tta={tta!r} is not one of {', '.join(TTA_MODES)}")
     cfg, pre = run.config, run.transform
     contest = run.contest()
     if not len(contest.test): raise BoostclfError(f"{run.data_path} has no test images (test.csv) to predict")

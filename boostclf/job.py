@@ -26,10 +26,10 @@ JOB_SIZES = {
 }
 
 def job_configs(data:Path, dups:Path, runs:Path, size:dict, seed:int=0) -> list:
-    "The two members' configs: resnet10t at two sizes, padded and squished, on the same group-aware folds"
-    common = dict(cv=dict(n_folds=size['n_folds'], groups=str(dups)), seed=seed)
-    return [load_config(dict(model=dict(name='resnet10t', head='linear'), data=dict(path=str(data), img_size=size['img_size'][i], resize=r),
-                             train=dict(epochs=size['epochs'][i], lr=1e-2, bs=size['bs']), output=str(runs/n), **common))
+    "The two members' configs: the `cpu-quick` preset at two sizes, padded and squished, on the same group-aware folds"
+    common = dict(cv=dict(n_folds=size['n_folds'], groups=str(dups)), seed=seed, preset='cpu-quick')
+    return [load_config(dict(data=dict(path=str(data), img_size=size['img_size'][i], resize=r),
+                             train=dict(epochs=size['epochs'][i], bs=size['bs']), output=str(runs/n), **common))
             for i, (n, r) in enumerate([('a', 'pad'), ('b', 'squish')])]
 
 # %% ../nbs/14_job.ipynb #a7496450

@@ -149,7 +149,8 @@ class Run(os.PathLike):
     def config(self):
         "The run's resolved config"
         from boostclf.config import load_config
-        return self._read(self.file('config'), load_config, f"{self.path} is not a run folder: pass the folder boostclf-train wrote")
+        # resolved when it was saved: a preset changed since (or gone) does not change the run
+        return self._read(self.file('config'), lambda f: load_config(f, apply_preset=False), f"{self.path} is not a run folder: pass the folder boostclf-train wrote")
     @property
     def summary(self) -> RunSummary: return self._read(self.file('summary'), load_summary, "the run has not finished training")
     @property
