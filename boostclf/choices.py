@@ -10,8 +10,8 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['IMAGE_CHECKS', 'RESIZE_METHODS', 'INTERPOLATIONS', 'AUG_PRESETS', 'DEMO_NAMINGS', 'DUPLICATE_KINDS',
            'REMOVAL_ACTIONS', 'ON_ERROR', 'HEADS', 'LOSSES', 'OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'TTA_MODES',
-           'BLEND_METHODS', 'PROB_BLENDS', 'WEIGHT_FITS', 'CAM_METHODS', 'NOISE_METHODS', 'SWEEP_METRICS',
-           'PROGRESS_MODES']
+           'OOF_TTA_MODES', 'BLEND_METHODS', 'PROB_BLENDS', 'WEIGHT_FITS', 'CAM_METHODS', 'NOISE_METHODS',
+           'SWEEP_METRICS', 'PROGRESS_MODES']
 
 # %% ../nbs/00_choices.ipynb #ea0b2425
 IMAGE_CHECKS = ('full', 'header', 'none') # how closely loading checks image files: decode them, read headers, or check existence
@@ -32,6 +32,7 @@ PRECISIONS = ('auto', 'fp32', 'fp16', 'bf16') # numeric precision of training (`
 
 # %% ../nbs/00_choices.ipynb #978d76cf
 TTA_MODES = ('none', 'hflip', 'multiscale', 'aug') # test-time augmentation of predictions
+OOF_TTA_MODES = ('none', 'hflip', 'multiscale') # the views out-of-fold predictions can take (`train.oof_tta`): those of the test set, so blend weights are fitted on what they will weigh
 BLEND_METHODS = ('mean', 'weighted', 'geometric', 'rank', 'vote') # how an ensemble blends its members
 PROB_BLENDS = ('mean', 'weighted', 'geometric') # the blends whose output is a probability (log-loss means something)
 WEIGHT_FITS = ('logloss', 'hillclimb') # how ensemble weights are fitted on out-of-fold files

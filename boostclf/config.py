@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from .core import BoostclfError, atomic_write
 from .contract import RUN_FILES
-from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS, TTA_MODES
+from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS, TTA_MODES, OOF_TTA_MODES
 
 # %% auto #0
 __all__ = ['CHOICES', 'RANGES', 'DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'PredictCfg', 'Config', 'validate_config',
@@ -63,6 +63,7 @@ class TrainCfg:
     deterministic: bool = False # reproducible GPU kernels (cuDNN autotuner off: slower); the CPU is deterministic either way
     compile: bool = False # compile the model with torch.compile (GPU; the first epoch pays for compiling)
     wandb: bool = False # log to Weights & Biases (optional extra; honours WANDB_MODE=offline)
+    oof_tta: str = 'none' # the views of the out-of-fold predictions: none, hflip or multiscale (as the test set will get them)
 
 @dataclass
 class CVCfg:
@@ -93,7 +94,7 @@ class Config:
 
 # %% ../nbs/06_config.ipynb #58eca5c3
 CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head': HEADS, 'train.loss': LOSSES, 'train.opt': OPTIMIZERS,
-           'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
+           'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'train.oof_tta': OOF_TTA_MODES, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
           'train.ema': (0, 0.999999), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}

@@ -6,6 +6,7 @@ Docs: https://boostclf.github.io/boostclf/ensemble.html.md"""
 
 # %% ../nbs/10_ensemble.ipynb #87b46401
 from __future__ import annotations
+import warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv
@@ -245,6 +246,12 @@ def save_ensemble(probs:list, # test probability files, one per member: boostclf
     contest = load_contest(data, images='none', strict=False)
     members, names = [_member(p, contest, classes) for p in probs], names or [str(p) for p in probs]
     outside = [n for n, m in zip(names, members) if m.meta.get('external')]
+    for n, p, m in zip(names, probs, members):  # weights fitted on other views than they will weigh
+        oof = Run(p.parent).file('oof')
+        if m.meta.get('external') or not oof.is_file(): continue
+        views = load_probs(oof).meta.get('tta', 'none'), m.meta.get('tta', 'none')
+        if views[0] != views[1]: warnings.warn(f"{n}: its out-of-fold probabilities have the views {views[0]!r}, its test probabilities {views[1]!r}; "
+                                               f"blend weights are fitted on other predictions than they weigh (train.oof_tta gives the held-out images the test views: none, hflip or multiscale)")
     if not outside:
         truth = dict(zip(contest.train.image_path, contest.train.target))
         table, w = ensemble_oof([Run(p.parent).file('oof') for p in probs], truth, method, fit, names, weights)

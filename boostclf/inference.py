@@ -16,19 +16,6 @@ from .choices import TTA_MODES
 # %% auto #0
 __all__ = ['predict', 'write_submission', 'check_submission']
 
-# %% ../nbs/09_inference.ipynb #e30207d8
-def _batches(arr:np.ndarray, bs:int, device):
-    "Batches of the cached images as floats in [0, 1] (augmentation works on these; normalisation comes last)"
-    import torch
-    for i in range(0, len(arr), bs):
-        yield torch.from_numpy(np.array(arr[i:i + bs])).to(device).permute(0, 3, 1, 2).float().div_(255)
-
-def _aug(x, preset):
-    from fastai.vision.all import TensorImage, Pipeline
-    from boostclf.loaders import batch_augs
-    p = Pipeline(batch_augs(preset)); p.split_idx = 0
-    return p(TensorImage(x))
-
 # %% ../nbs/09_inference.ipynb #c6ca615e
 def predict(run:str|Path|Run, # a run folder or `Run`
             tta:str|None=None, # test-time augmentation: none, hflip, multiscale or aug (default: the run's `predict.tta`)
@@ -40,7 +27,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
            ) -> Probs:
     "Test probabilities of a run's models, averaged, in the probability-file format"
     import torch  # here, not at the top: writing and checking a submission need no deep-learning stack
-    from boostclf.loaders import image_cache
+    from boostclf.loaders import image_cache, tta_sizes, predict_squares
     from boostclf.models import fixed_input_size
     run = as_run(run, data)
     tta = tta or run.config.predict.tta
@@ -51,7 +38,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     bs = bs or cfg.train.bs
     size = pre.img_size
-    sizes = [int(round(size * f / 8)) * 8 for f in (0.875, 1.0, 1.125)] if tta == 'multiscale' else [size]
+    sizes = tta_sizes(size, tta)
     if tta == 'multiscale' and fixed_input_size(cfg.model.name):
         raise BoostclfError(f"tta=multiscale needs a model that accepts other input sizes; {cfg.model.name} does not: use hflip")
     # a damaged test image keeps its row (its ID), predicted from a blank square and listed in the file's meta
@@ -63,15 +50,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
         torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
         for k in progress(folds, what='predicted folds'):
             model = run.model(k, device)
-            def prob(x): return model(pre.normalize(x)).float().softmax(1)
-            for s, arr in arrs.items():
-                parts = []
-                for x in _batches(arr, bs, device):
-                    p = prob(x)
-                    if tta == 'hflip': p = (p + prob(x.flip(3))) / 2
-                    if tta == 'aug': p = (p + sum(prob(_aug(x, cfg.data.aug)) for _ in range(n_aug))) / (n_aug + 1)
-                    parts.append(p.cpu().numpy())
-                total += np.concatenate(parts)
+            for arr in arrs.values(): total += predict_squares(model, arr, pre, tta, bs, device, cfg.data.aug, n_aug)
     probs = (total / (len(folds) * len(arrs))).astype(np.float32)
     out = Probs(probs, contest.test.image_path.values, contest.targets, contest.classes, np.full(len(probs), -1),
                 dict(kind='test', weights=run.summary.weights if run.file('summary').is_file() else 'raw', tta=tta,

@@ -22,7 +22,7 @@ from .models import model_stats
 # %% auto #0
 __all__ = ['ROWS_PER_WORKER', 'default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache', 'clear_cache',
            'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'NormalizeInPlace',
-           'CachedBatchDL', 'loader_settings', 'contest_dls']
+           'CachedBatchDL', 'loader_settings', 'tta_sizes', 'predict_squares', 'contest_dls']
 
 # %% ../nbs/07c_loaders.ipynb #03536e10
 def default_cache_dir() -> Path:
@@ -330,6 +330,42 @@ def loader_settings(device=None, # where batches go (default: fastai's default d
     gpu = dev.type == 'cuda'
     if cache or (in_test() and not gpu): return 0, gpu
     return min(8 if gpu else 4, os.cpu_count() or 1), gpu
+
+def tta_sizes(size:int, # the run's input side
+              tta:str, # a TTA mode
+             ) -> list:
+    "The input sides a TTA mode predicts at: three for `multiscale` (7/8, 1 and 9/8 of `size`, multiples of 8), else `size`"
+    return [int(round(size * f / 8)) * 8 for f in (0.875, 1.0, 1.125)] if tta == 'multiscale' else [size]
+
+def _batches(arr:np.ndarray, bs:int, device):
+    "Batches of the cached images as floats in [0, 1] (augmentation works on these; normalisation comes last)"
+    for i in range(0, len(arr), bs):
+        yield torch.from_numpy(np.array(arr[i:i + bs])).to(device).permute(0, 3, 1, 2).float().div_(255)
+
+def _aug(x, preset):
+    from fastai.vision.all import Pipeline
+    p = Pipeline(batch_augs(preset)); p.split_idx = 0
+    return p(TensorImage(x))
+
+def predict_squares(model, # a model in eval mode, on `device`
+                    arr:np.ndarray, # uint8 squares (N, S, S, 3), e.g. an image cache
+                    pre:Preprocess, # the run's transform (its normalisation)
+                    tta:str='none', # 'hflip': each image averaged with its mirror; 'aug': with `n_aug` passes of `aug` (other modes: plain)
+                    bs:int=64, # images per batch
+                    device=None, # where `model` is
+                    aug:str='sketch', # the augmentation preset of `tta='aug'`
+                    n_aug:int=4, # augmented passes of `tta='aug'`
+                   ) -> np.ndarray:
+    "Class probabilities (N, C) of the squares in `arr`, one view or the mean of a few; what prediction and out-of-fold TTA share"
+    def prob(x): return model(pre.normalize(x)).float().softmax(1)
+    parts = []
+    with torch.inference_mode():
+        for x in _batches(arr, bs, device or 'cpu'):
+            p = prob(x)
+            if tta == 'hflip': p = (p + prob(x.flip(3))) / 2
+            if tta == 'aug': p = (p + sum(prob(_aug(x, aug)) for _ in range(n_aug))) / (n_aug + 1)
+            parts.append(p.cpu().numpy().astype(np.float64))
+    return np.concatenate(parts) if parts else np.zeros((0, 0))
 
 def contest_dls(contest:Contest, # a loaded contest
                 folds:pd.DataFrame, # `make_folds` output: image_path, fold

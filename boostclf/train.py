@@ -21,9 +21,10 @@ from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_p
 from .figures import save_png
 from .config import Config, load_config, save_config
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
-from .loaders import contest_dls
+from .loaders import contest_dls, image_cache, tta_sizes, predict_squares
+from .images import Preprocess
 from .dedup import dropped_images, load_groups
-from .models import build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
+from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
 from .contract import RUN_FILES, FOLD_FILES, RunSummary, save_summary
 from .runs import Probs, Run, save_probs, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, barrier, unwrap, num_distrib, alone, init_distributed
@@ -186,10 +187,20 @@ def _finish_fold(learn:Learner, fold_dir:Path, oof:Probs|None=None) -> Path:
 
 # %% ../nbs/08_train.ipynb #2402587b
 def _oof_for(learn, cfg, contest, idx, fold, dsum, fsum) -> Probs:
-    "Probabilities of the held-out fold, from the weights the fold keeps"
-    with alone(): preds, _ = learn.get_preds(dl=learn.dls.valid)
-    return Probs(preds.float().numpy(), contest.train.image_path.values[idx], contest.targets, contest.classes, np.full(len(idx), fold),
-                 dict(kind='oof', weights=learn.weights_kind, tta='none', data_checksum=dsum, folds_checksum=fsum, model=cfg.model.name))
+    "Probabilities of the held-out fold, from the weights the fold keeps, with the views `train.oof_tta` asks for"
+    tta = cfg.train.oof_tta
+    if tta == 'none':
+        with alone(): probs = learn.get_preds(dl=learn.dls.valid)[0].float().numpy()
+    else:  # the held-out squares at each size the test set gets, through the same predictor as the test set
+        pre = Preprocess.from_dict(input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize))
+        files, model = [contest.train_files()[i] for i in idx], unwrap(learn.model).eval()
+        dev = next(model.parameters()).device
+        with alone():
+            views = [predict_squares(model, image_cache(files, s, pre.resize, interpolation=pre.interpolation), dataclasses.replace(pre, img_size=s),
+                                     'hflip' if tta == 'hflip' else 'none', cfg.train.bs, dev) for s in tta_sizes(pre.img_size, tta)]
+        probs = np.mean(views, 0).astype(np.float32)
+    return Probs(probs, contest.train.image_path.values[idx], contest.targets, contest.classes, np.full(len(idx), fold),
+                 dict(kind='oof', weights=learn.weights_kind, tta=tta, data_checksum=dsum, folds_checksum=fsum, model=cfg.model.name))
 
 def _scores(p:Probs, true_targets) -> dict:
     from sklearn.metrics import accuracy_score, f1_score, log_loss
@@ -250,6 +261,8 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     if not resume and run.file('config').exists():
         raise BoostclfError(f"run folder {run} already holds a run; resume it (boostclf-train --resume {run}) or choose another output")
     cfg = _absolute(cfg)
+    if cfg.train.oof_tta == 'multiscale' and fixed_input_size(cfg.model.name):  # before any training, not after the first fold
+        raise BoostclfError(f"config key train.oof_tta: multiscale needs a model that accepts other input sizes; {cfg.model.name} does not: use hflip")
     init_distributed()
     barrier()  # every process has checked before the main one writes
     contest, folds = prepare_data(cfg, run if resume else None)
