@@ -22,7 +22,7 @@ from .models import model_stats
 # %% auto #0
 __all__ = ['ROWS_PER_WORKER', 'default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache', 'clear_cache',
            'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'NormalizeInPlace',
-           'CachedBatchDL', 'loader_settings', 'tta_sizes', 'predict_squares', 'contest_dls']
+           'CachedBatchDL', 'loader_settings', 'contest_dls', 'tta_sizes', 'predict_squares']
 
 # %% ../nbs/07c_loaders.ipynb #03536e10
 def default_cache_dir() -> Path:
@@ -331,6 +331,41 @@ def loader_settings(device=None, # where batches go (default: fastai's default d
     if cache or (in_test() and not gpu): return 0, gpu
     return min(8 if gpu else 4, os.cpu_count() or 1), gpu
 
+def contest_dls(contest:Contest, # a loaded contest
+                folds:pd.DataFrame, # `make_folds` output: image_path, fold
+                fold:int|None=0, # the fold held out for validation; None trains on every image (validation then only monitors training images)
+                img_size:int=128, # side of the model's input (px)
+                resize:str='pad', # how images become squares: 'pad', 'squish' or 'crop'
+                arch:str='resnet18', # timm model whose pretrained statistics normalise the inputs
+                bs:int=64, # batch size
+                aug:str='sketch', # batch augmentation preset, one of `AUG_PRESETS`
+                cache:bool=True, # decode once into a pre-resized cache (else decode every epoch)
+                cache_dir:str|Path|None=None, # where the cache lives (default: `default_cache_dir()`)
+                num_workers:int|None=None, # loader processes (default: `loader_settings`)
+                device=None, # where batches go (default: fastai's default device)
+                exclude:list|None=None, # image_paths to leave out (e.g. a dedup removal plan)
+                interpolation:str='bilinear', # resampling filter of the resize (the pretrained config's)
+               ) -> DataLoaders:
+    "fastai DataLoaders that train on every fold but `fold` and validate on `fold`"
+    f = folds.set_index('image_path').fold
+    missing = set(contest.train.image_path) - set(f.index)
+    if missing: raise BoostclfError(f"{len(missing)} training image(s) have no fold, e.g. {sorted(missing)[:2]}; make the folds again for this data")
+    if fold is not None and fold not in set(f): raise BoostclfError(f"cv fold {fold!r} does not exist; the folds are {sorted(set(f))}")
+    batch_augs(aug)  # validate before any work
+    keep = ~contest.train.image_path.isin(set(exclude or []))
+    train = contest.train[keep].reset_index(drop=True)
+    files = [contest.path/'train'/p for p in train.image_path]
+    fold_of = f.loc[train.image_path].values
+    if fold is None: splits = (list(range(len(train))), list(range(min(len(train), bs))))
+    else: splits = (list(np.flatnonzero(fold_of != fold)), list(np.flatnonzero(fold_of == fold)))
+    pre = Preprocess(img_size, resize, interpolation, *model_stats(arch))  # the transform the run records, and prediction and Grad-CAM apply
+    x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir, interpolation=interpolation)) if cache else DecodedImage(files, pre)
+    dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
+    workers, pin = loader_settings(device, cache)
+    return dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device, dl_type=CachedBatchDL,
+                             after_batch=[IntToFloatTensor(), *batch_augs(aug), NormalizeInPlace.from_stats(pre.mean, pre.std)])
+
+# %% ../nbs/07c_loaders.ipynb #ac043daa
 def tta_sizes(size:int, # the run's input side
               tta:str, # a TTA mode
              ) -> list:
@@ -367,36 +402,3 @@ def predict_squares(model, # a model in eval mode, on `device`
             parts.append(p.cpu().numpy().astype(np.float64))
     return np.concatenate(parts) if parts else np.zeros((0, 0))
 
-def contest_dls(contest:Contest, # a loaded contest
-                folds:pd.DataFrame, # `make_folds` output: image_path, fold
-                fold:int|None=0, # the fold held out for validation; None trains on every image (validation then only monitors training images)
-                img_size:int=128, # side of the model's input (px)
-                resize:str='pad', # how images become squares: 'pad', 'squish' or 'crop'
-                arch:str='resnet18', # timm model whose pretrained statistics normalise the inputs
-                bs:int=64, # batch size
-                aug:str='sketch', # batch augmentation preset, one of `AUG_PRESETS`
-                cache:bool=True, # decode once into a pre-resized cache (else decode every epoch)
-                cache_dir:str|Path|None=None, # where the cache lives (default: `default_cache_dir()`)
-                num_workers:int|None=None, # loader processes (default: `loader_settings`)
-                device=None, # where batches go (default: fastai's default device)
-                exclude:list|None=None, # image_paths to leave out (e.g. a dedup removal plan)
-                interpolation:str='bilinear', # resampling filter of the resize (the pretrained config's)
-               ) -> DataLoaders:
-    "fastai DataLoaders that train on every fold but `fold` and validate on `fold`"
-    f = folds.set_index('image_path').fold
-    missing = set(contest.train.image_path) - set(f.index)
-    if missing: raise BoostclfError(f"{len(missing)} training image(s) have no fold, e.g. {sorted(missing)[:2]}; make the folds again for this data")
-    if fold is not None and fold not in set(f): raise BoostclfError(f"cv fold {fold!r} does not exist; the folds are {sorted(set(f))}")
-    batch_augs(aug)  # validate before any work
-    keep = ~contest.train.image_path.isin(set(exclude or []))
-    train = contest.train[keep].reset_index(drop=True)
-    files = [contest.path/'train'/p for p in train.image_path]
-    fold_of = f.loc[train.image_path].values
-    if fold is None: splits = (list(range(len(train))), list(range(min(len(train), bs))))
-    else: splits = (list(np.flatnonzero(fold_of != fold)), list(np.flatnonzero(fold_of == fold)))
-    pre = Preprocess(img_size, resize, interpolation, *model_stats(arch))  # the transform the run records, and prediction and Grad-CAM apply
-    x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir, interpolation=interpolation)) if cache else DecodedImage(files, pre)
-    dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
-    workers, pin = loader_settings(device, cache)
-    return dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device, dl_type=CachedBatchDL,
-                             after_batch=[IntToFloatTensor(), *batch_augs(aug), NormalizeInPlace.from_stats(pre.mean, pre.std)])
