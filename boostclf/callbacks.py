@@ -92,7 +92,7 @@ def committed_checkpoint(fold_dir:Path, # a fold's folder
     if not f.is_file(): return None
     st = json.loads(f.read_text())
     files = st.get('files') or dict(OLD_CHECKPOINT_FILES)  # folds written before the record named its files
-    return {**st, 'files': {k: Path(fold_dir)/v for k, v in files.items()}}
+    return {**st, 'files': {k: Path(fold_dir)/v for k, v in files.items()}, 'kept': {int(e): Path(fold_dir)/v for e, v in st.get('kept', {}).items()}}
 
 class Checkpoint(Callback):
     "Per-epoch checkpoints of a fold (`CHECKPOINT_FILES`), committed as a set by the fold's state file, and its history"
@@ -101,7 +101,14 @@ class Checkpoint(Callback):
                  start_epoch:int=0, # first epoch of this fit to write (earlier ones were trained by an earlier process)
                  history:list|None=None, # rows of the epochs already done
                  offset:int=0, # global epoch of this fit's epoch 0 (the unfrozen phase of fine_tune)
-                ): self.fold_dir, self.start_epoch, self.history, self.offset = Path(fold_dir), start_epoch, list(history or []), offset
+                 keep:tuple|None=None, # ('last' or 'best', K): the epochs whose weights the record keeps for averaging (`train.average`)
+                ): self.fold_dir, self.start_epoch, self.history, self.offset, self.keep = Path(fold_dir), start_epoch, list(history or []), offset, keep
+    def kept_epochs(self) -> list:
+        "The epochs of the history whose weights are kept: the last K, or the K with the lowest validation loss"
+        if self.keep is None: return []
+        mode, k = self.keep
+        if mode == 'last': return sorted(r['epoch'] for r in self.history)[-k:]
+        return sorted(r['epoch'] for r in sorted(self.history, key=lambda r: (r['valid_loss'], r['epoch']))[:k])
     def written(self, what:str): "Called after each file of an epoch is written (`CHECKPOINT_FILES` keys, then 'history', then 'state')"
     def after_epoch(self):
         if self.epoch < self.start_epoch or not is_main_process(): return  # in a multi-process run, only the main process writes
@@ -117,9 +124,10 @@ class Checkpoint(Callback):
         with atomic_path(d/files['opt']) as tmp: torch.save(_plain(self.learn.opt.state_dict()), tmp)
         self.written('opt')
         write_csv(pd.DataFrame(self.history), FOLD_FILES.at(d, 'history')); self.written('history')
-        write_json(dict(epoch=e, ema_step=ema.steps if ema is not None else 0, time=time.time(), files=files), FOLD_FILES.at(d, 'state')); self.written('state')
-        for f in resume_files(d):  # the commit is in place: files of earlier epochs (or of an interrupted one) go
-            if f.name not in files.values(): f.unlink(missing_ok=True)
+        kept = {str(k): CHECKPOINT_FILES['ema' if ema is not None else 'weights'].format(epoch=k) for k in self.kept_epochs()}  # the weights averaging uses
+        write_json(dict(epoch=e, ema_step=ema.steps if ema is not None else 0, time=time.time(), files=files, kept=kept), FOLD_FILES.at(d, 'state')); self.written('state')
+        for f in resume_files(d):  # the commit is in place: files of earlier epochs (or of an interrupted one) go, but for those kept
+            if f.name not in files.values() and f.name not in kept.values(): f.unlink(missing_ok=True)
 
 def resume_files(fold_dir:Path) -> list:
     "Every per-epoch resume file in `fold_dir`, committed or not (and those of folds written before files were tagged)"

@@ -23,7 +23,8 @@ from .runs import Run
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
            'boostclf_lr_find', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission', 'boostclf_ensemble',
-           'boostclf_cam', 'boostclf_errors', 'boostclf_report', 'boostclf_sweep', 'boostclf_cache', 'boostclf_demo']
+           'boostclf_soup', 'boostclf_cam', 'boostclf_errors', 'boostclf_report', 'boostclf_sweep', 'boostclf_cache',
+           'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -149,10 +150,11 @@ def boostclf_predict(
     tta:Annotated[str, "test-time augmentation (default: the run's predict.tta)", dict(choices=TTA_MODES)]=None,
     device:str=None, # where the models run, e.g. cuda, cuda:1, cpu (default: the GPU if there is one)
     data:str=None, # the contest's data folder, if not where the run's config says (a run analysed on another machine)
+    per_fold:store_true=False, # also write each fold model's own test probabilities (RUN/fold_K/test_<tta>.npz), which data.pseudo and train.teacher read fold by fold
 ):
     "Predict the test set with a run's models; writes RUN/test_<tta>.npz"
     from boostclf.inference import predict
-    try: p = predict(run, tta=tta, device=device, data=data)
+    try: p = predict(run, tta=tta, device=device, data=data, per_fold=per_fold)
     except BoostclfError as e: sys.exit(f"boostclf-predict: {e}")
     if p.meta.get('damaged'): print(f"WARNING: {len(p.meta['damaged'])} damaged test image(s) predicted from a blank image (their rows keep their IDs): {', '.join(p.meta['damaged'][:10])}")
     print(f"{p}\nprobabilities: {Run(run).test_probs(p.meta['tta'])}")
@@ -194,16 +196,30 @@ def boostclf_ensemble(
     data:str=None, # the contest's data folder (default: the first run's; needed with external members and votes)
     classes:str=None, # the column order of external probability files: a file with one class name or target per line (default: the contest's target order)
     vote:store_true=False, # hard-vote PROBS instead of blending: each image takes the class with the largest total weight; a tie goes to the class of the member listed first
+    allow_selected:store_true=False, # fit weights even on members selected on their own held-out images (soups, whose probabilities say selected_on: held-out)
 ):
     "Blend runs' test probabilities (or vote submissions) into a checked submission, with an honest ensemble table"
     from boostclf.ensemble import save_ensemble, save_vote, ensemble_files
     if vote and (fit_weights or dups): sys.exit("boostclf-ensemble --vote: --fit-weights and --dups apply to blends, not to votes")
-    try: sub = save_vote(list(probs), data, out, weights or None) if vote else save_ensemble(list(probs), out, method, fit_weights, weights or None, dups, data, classes=classes)
+    try: sub = save_vote(list(probs), data, out, weights or None) if vote else save_ensemble(list(probs), out, method, fit_weights, weights or None, dups, data, classes=classes, allow_selected=allow_selected)
     except BoostclfError as e: sys.exit(f"boostclf-ensemble: {e}")
     files = ensemble_files(sub)
     print(pd.read_csv(files['table']).to_string(index=False))
     if dups: print(f"{len(pd.read_csv(files['leaks']))} leaked test image(s) overridden: {files['leaks']}")
     print(f"submission: {sub} (checked)\ntable:      {files['table']}")
+
+@call_parse
+def boostclf_soup(
+    runs:Annotated[str, "member run folders: one architecture and preprocessing, the same folds (e.g. fine-tuned from one model.init with different seeds)", dict(nargs='+')],
+    out:Annotated[str, "the soup's run folder", dict(required=True)]=None,
+    device:str=None, # where to evaluate, e.g. cuda, cpu (default: CPU)
+):
+    "A greedy weight soup per fold (best member first; another member's weights join only if the fold's held-out accuracy does not drop), written as a run"
+    from boostclf.ensemble import soup
+    try: r = soup(list(runs), out, device)
+    except BoostclfError as e: sys.exit(f"boostclf-soup: {e}")
+    print(pd.read_csv(r.file('soup')).to_string(index=False))
+    print(f"soup: {r} (OOF accuracy {r.summary.oof_accuracy:.4f}; its members were chosen on the held-out images: selected_on held-out)")
 
 # %% ../nbs/90_cli.ipynb #d9aa9ac9
 @call_parse

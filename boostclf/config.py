@@ -15,7 +15,8 @@ from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCH
 
 # %% auto #0
 __all__ = ['CHOICES', 'RANGES', 'DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'PredictCfg', 'Config', 'validate_config',
-           'parse_overrides', 'load_config', 'config_dict', 'save_config', 'list_presets', 'load_preset']
+           'average_plan', 'parse_overrides', 'load_config', 'config_dict', 'save_config', 'list_presets',
+           'load_preset']
 
 # %% ../nbs/06_config.ipynb #e765a92f
 @dataclass
@@ -28,6 +29,9 @@ class DataCfg:
     exclude: str = '' # a removal-plan CSV (from boostclf-dedup); its rows with action 'drop' are left out
     cache: bool = True # decode once into a pre-resized cache
     skip_bad: bool = False # leave out training rows whose image or label is unusable (listed in RUN/skipped.csv) instead of refusing the data
+    pseudo: str = '' # a run folder or a blend (boostclf-ensemble's folder) whose fold-k test predictions (boostclf-predict --per-fold) pseudo-label test images for fold k's training
+    pseudo_threshold: float = 0.9 # a test image is pseudo-labelled when the teacher's top probability reaches this
+    pseudo_soft: bool = False # train on the teacher's probabilities for pseudo-labelled images instead of its top class
 
 @dataclass
 class ModelCfg:
@@ -64,6 +68,10 @@ class TrainCfg:
     compile: bool = False # compile the model with torch.compile (GPU; the first epoch pays for compiling)
     wandb: bool = False # log to Weights & Biases (optional extra; honours WANDB_MODE=offline)
     oof_tta: str = 'none' # the views of the out-of-fold predictions: none, hflip or multiscale (as the test set will get them)
+    teacher: str = '' # distil from a run folder or a blend: fold k learns from the teacher's fold-k models (which never saw fold k's held-out images)
+    kd_weight: float = 0.5 # the distillation term's share of the loss (the labels' is the rest)
+    kd_temperature: float = 2.0 # the softmax temperature of distillation
+    average: str = '' # average the weights of a fold's epochs: 'K' the last K, 'best:K' the K best by validation loss (the full fit keeps the last K); empty: off
 
 @dataclass
 class CVCfg:
@@ -97,7 +105,7 @@ CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head':
            'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'train.oof_tta': OOF_TTA_MODES, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
-          'train.ema': (0, 0.999999), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}
+          'train.ema': (0, 0.999999), 'data.pseudo_threshold': (0, 1), 'train.kd_weight': (0, 1), 'train.kd_temperature': (0.05, 100), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}
 
 def _coerce(key:str, value, typ):
     "`value` as type `typ`, or an error naming `key`"
@@ -155,10 +163,26 @@ def validate_config(cfg:Config) -> Config:
         if bad or not cfg.cv.folds: raise BoostclfError(f"config key cv.folds: {cfg.cv.folds} must name folds among 0..{cfg.cv.n_folds - 1}")
     if cfg.cv.folds_file and cfg.cv.seed is not None:
         raise BoostclfError("config keys cv.folds_file and cv.seed: the file fixes the folds, cv.seed draws them; set one of them")
+    average_plan(cfg.train.average)
+    taught = [k for k, v in (('data.pseudo', cfg.data.pseudo), ('train.teacher', cfg.train.teacher)) if v]
+    soft = cfg.train.teacher or (cfg.data.pseudo and cfg.data.pseudo_soft)  # targets other than one class per image
+    if taught and cfg.cv.full_fit: raise BoostclfError(f"config keys {taught[0]} and cv.full_fit: a student learns fold by fold from the teacher's fold models; turn cv.full_fit off (predict with the student's folds)")
+    if soft and (cfg.train.mixup or cfg.train.cutmix): raise BoostclfError("config keys train.teacher/data.pseudo_soft and train.mixup/cutmix: soft targets and mixed images do not combine; turn one off")
+    if soft and cfg.train.loss != 'ce': raise BoostclfError(f"config key train.loss: {cfg.train.loss} with soft targets (train.teacher or data.pseudo_soft); use ce, which distillation extends")
+    if soft and not cfg.data.cache: raise BoostclfError("config key data.cache: soft targets (train.teacher or data.pseudo_soft) need the image cache; set data.cache: true")
     if cfg.train.mixup and cfg.train.cutmix: raise BoostclfError("config keys train.mixup and train.cutmix: use one of them, not both")
     if cfg.model.weights and not cfg.model.pretrained:
         raise BoostclfError("config key model.weights is set but model.pretrained is false; set model.pretrained: true to load it")
     return cfg
+
+def average_plan(spec:str, # `train.average`: '', 'K' or 'best:K'
+                ) -> tuple|None:
+    "('last' or 'best', K) from `train.average`, or None when it is off"
+    s = str(spec).strip()
+    if not s: return None
+    mode, _, k = s.rpartition(':')
+    if mode in ('', 'best') and k.isdigit() and int(k) >= 1: return ('best' if mode else 'last', int(k))
+    raise BoostclfError(f"config key train.average: {spec!r} is not 'K' (the last K epochs) or 'best:K' (the K best by validation loss), K >= 1; e.g. 3 or best:3")
 
 # %% ../nbs/06_config.ipynb #ac478289
 def parse_overrides(pairs:list, # strings like 'train.epochs=3'

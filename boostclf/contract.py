@@ -35,8 +35,8 @@ class Files(dict):
 
 RUN_FILES = Files('run', config='config.yaml', provenance='provenance.json', preprocess='preprocess.json', folds='folds.csv',
                   oof='oof.npz', metrics='metrics.csv', summary='summary.json', skipped='skipped.csv', test='test_{tta}.npz',
-                  lr_find='lr_find.png', fold='fold_{fold}', full='full', errors='errors', cams='cams', eda='eda')
-FOLD_FILES = Files('fold', weights='model.safetensors', oof='oof.npz', history='history.csv', state='state.json')
+                  lr_find='lr_find.png', fold='fold_{fold}', full='full', errors='errors', cams='cams', eda='eda', soup='soup.csv')
+FOLD_FILES = Files('fold', weights='model.safetensors', oof='oof.npz', history='history.csv', state='state.json', test='test_{tta}.npz', pseudo='pseudo.csv')
 CHECKPOINT_FILES = Files('checkpoint', weights='last-e{epoch}.safetensors', ema='last_ema-e{epoch}.safetensors', opt='opt-e{epoch}.pth')
 OLD_CHECKPOINT_FILES = Files('checkpoint (boostclf 0.1)', weights='last.safetensors', ema='last_ema.safetensors', opt='opt.pth')
 EDA_FILES = Files('EDA', page='eda.html', profile='profile.csv', classes='classes.csv', splits='splits.csv', problems='problems.csv',
@@ -46,7 +46,7 @@ ERROR_FILES = Files('error analysis', page='errors.html', summary='errors.json',
                     confused_pairs='confused_pairs.csv', calibration='calibration.csv', confusion='confusion.png', reliability='reliability.png',
                     class_recall='class_recall.png')
 CAM_FILES = Files('Grad-CAM', index='cams.csv', errors='errors.png', class_grid='class_{name}.png', pair_grid='pair_{a}_{b}.png', overlays='overlays')
-ENSEMBLE_FILES = Files('ensemble', submission='submission.csv', table='ensemble.csv', leaks='leak_overrides.csv')
+ENSEMBLE_FILES = Files('ensemble', submission='submission.csv', table='ensemble.csv', leaks='leak_overrides.csv', probs='blend.npz')
 SWEEP_FILES = Files('sweep', trials='trials.csv', history='history.png', importances='importances.png', trial='{study}_trial_{number}')
 REPORT_FILES = Files('report', page='report.html')
 JOB_FILES = Files('demo job', record='job.json', data='data', runs='runs', eda='eda', duplicates=DEDUP_FILES['groups'], submission=ENSEMBLE_FILES['submission'],

@@ -11,37 +11,15 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv
 from .contract import ENSEMBLE_FILES
-from .runs import Probs, Run, load_probs, check_compatible
-from .choices import BLEND_METHODS, PROB_BLENDS, WEIGHT_FITS
+from .runs import Probs, Run, load_probs, save_probs, check_compatible, blend
+from .choices import PROB_BLENDS, WEIGHT_FITS
 from .dedup import load_duplicates
 from .data import Contest, load_contest
 from .inference import write_submission
 
 # %% auto #0
-__all__ = ['blend', 'fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks', 'load_external_probs', 'ensemble_files',
-           'save_ensemble', 'vote', 'save_vote']
-
-# %% ../nbs/10_ensemble.ipynb #bf8f3220
-def blend(probs:list, # (N, C) arrays, one per member
-          method:str='mean', # mean, weighted, geometric, rank or vote
-          weights=None, # one weight per member (default: equal)
-         ) -> np.ndarray:
-    "Blend members' probabilities into one (N, C) matrix whose rows sum to 1"
-    if method not in BLEND_METHODS: raise BoostclfError(f"ensemble method {method!r} is not one of {', '.join(BLEND_METHODS)}")
-    P = np.stack([np.asarray(p, np.float64) for p in probs])
-    w = np.ones(len(P)) if weights is None else np.asarray(weights, np.float64)
-    if len(w) != len(P) or (w < 0).any() or w.sum() <= 0: raise BoostclfError(f"ensemble weights {list(w)}: need {len(P)} non-negative weights, not all zero")
-    w = w / w.sum()
-    if method in ('mean', 'weighted'): out = np.tensordot(w, P, 1)
-    elif method == 'geometric': out = np.exp(np.tensordot(w, np.log(np.clip(P, 1e-9, 1)), 1))
-    elif method == 'rank':
-        from scipy.stats import rankdata
-        # each member ranks the classes within an image (a Borda count): one member's ranks keep its prediction
-        out = np.tensordot(w, np.stack([rankdata(p, axis=1) / p.shape[1] for p in P]), 1)
-    else:
-        votes = np.tensordot(w, np.eye(P.shape[2])[P.argmax(2)], 1)
-        out = votes + 1e-6 * np.tensordot(w, P, 1)   # ties go to the higher mean probability
-    return out / out.sum(1, keepdims=True)
+__all__ = ['fit_weights', 'ensemble_oof', 'ensemble_test', 'apply_leaks', 'load_external_probs', 'ensemble_files',
+           'save_ensemble', 'vote', 'save_vote', 'soup']
 
 # %% ../nbs/10_ensemble.ipynb #779233cf
 def _logloss(P, y):
@@ -94,10 +72,15 @@ def ensemble_oof(oof_files:list, # out-of-fold probability files (or `Probs`), o
                  fit:str|None='logloss', # how to fit the weights, one of `WEIGHT_FITS` (None: `weights`, else equal weights)
                  names:list|None=None, # member names for the table
                  weights:list|None=None, # fixed member weights (with `fit=None`)
+                 allow_selected:bool=False, # fit weights even on members chosen on their own held-out images (a soup's `selected_on: held-out`)
                 ) -> tuple:
     "(table, weights): each member's and the blend's OOF scores; the blend row scores the blend that is submitted, and says how"
     members = _align(oof_files)
     names = names or [str(f) for f in oof_files]
+    picked = [n for n, m in zip(names, members) if m.meta.get('selected_on')]
+    if fit and picked and not allow_selected:
+        raise BoostclfError(f"{picked[0]} was selected on the held-out images its out-of-fold probabilities cover (selected_on: held-out): "
+                            f"weights fitted on them would be scored on the images that chose it; use equal or fixed weights, or allow it (--allow-selected)")
     if weights is not None:
         if fit: raise BoostclfError("give fixed weights or a weight fit, not both")
         w = np.asarray(weights, np.float64)
@@ -236,6 +219,7 @@ def save_ensemble(probs:list, # test probability files, one per member: boostclf
                   data:str|Path|None=None, # the contest's data folder (default: the first run's)
                   names:list|None=None, # member names for the table (default: the files)
                   classes:str|Path|list|None=None, # the column order of external members (see `load_external_probs`)
+                  allow_selected:bool=False, # fit weights even on members selected on their held-out images (soups)
                  ) -> Path:
     "Blend the members' test probabilities into a checked submission with its ensemble table; return the submission's path"
     probs = [Path(p) for p in probs]
@@ -254,7 +238,7 @@ def save_ensemble(probs:list, # test probability files, one per member: boostclf
                                                f"blend weights are fitted on other predictions than they weigh (train.oof_tta gives the held-out images the test views: none, hflip or multiscale)")
     if not outside:
         truth = dict(zip(contest.train.image_path, contest.train.target))
-        table, w = ensemble_oof([Run(p.parent).file('oof') for p in probs], truth, method, fit, names, weights)
+        table, w = ensemble_oof([Run(p.parent).file('oof') for p in probs], truth, method, fit, names, weights, allow_selected)
     else:  # external members have no out-of-fold file: nothing can be fitted or scored
         if fit: raise BoostclfError(f"{outside[0]} is an external member with no out-of-fold file: its weight cannot be fitted; give fixed weights (--weights) or none (equal)")
         base = np.ones(len(members)) if weights is None else np.asarray(weights, np.float64)
@@ -263,11 +247,13 @@ def save_ensemble(probs:list, # test probability files, one per member: boostclf
         table = pd.DataFrame([dict(member=n, weight=float(wi), accuracy=np.nan, log_loss=np.nan) for n, wi in zip(names, w)] +
                              [dict(member=f"blend ({method}): unscored, {len(outside)} external member(s) have no out-of-fold file", weight=1.0, accuracy=np.nan, log_loss=np.nan)])
     blended = ensemble_test(members, w, method)
+    blended.meta['ensemble']['members'] = [str(p.resolve()) for p in probs]  # a blend can teach (`train.teacher`, `data.pseudo`): its members are found from here
     files = ensemble_files(out)
     if dups is not None:
         blended, overrides = apply_leaks(blended, dups, contest)
         write_csv(overrides, files['leaks'])
     write_csv(table, files['table'])
+    save_probs(blended, files['probs'])
     return write_submission(blended, contest, out)
 
 # %% ../nbs/10_ensemble.ipynb #2af575f4
@@ -329,3 +315,80 @@ def save_vote(members:list, # submission CSVs (anyone's) or boostclf test probab
     sub = write_submission(p, contest, out)
     write_csv(pd.DataFrame(rows), ensemble_files(sub)['table'])
     return sub
+
+# %% ../nbs/10_ensemble.ipynb #669ab268
+def _same_recipe(runs:list):
+    "Refuse soup members that differ in architecture, head, preprocessing, data or folds"
+    first = runs[0]
+    for r in runs[1:]:
+        a, b = first.config.model, r.config.model
+        if (a.name, a.head) != (b.name, b.head): raise BoostclfError(f"soup members {first} and {r} differ in model ({a.name}, {a.head} head vs {b.name}, {b.head} head): only one architecture averages")
+        pa, pb = first.preprocess, r.preprocess
+        diff = [k for k in ('img_size', 'resize', 'mean', 'std', 'interpolation') if pa.get(k) != pb.get(k)]
+        if diff: raise BoostclfError(f"soup members {first} and {r} differ in preprocessing ({', '.join(diff)}); a soup's members must see the same inputs")
+        check_compatible(first.oof, r.oof, (str(first), str(r)))  # the same data and folds
+
+def soup(runs:list, # run folders of one architecture and preprocessing, trained on the same folds (e.g. fine-tuned from one `model.init` with different seeds)
+         out:str|Path, # the soup's run folder
+         device=None, # where to evaluate (default: CPU)
+        ) -> Run:
+    "A greedy weight soup per fold: start from the member with the best held-out accuracy on that fold, add a member's weights only if the fold's held-out accuracy does not drop; written as a normal run"
+    import dataclasses, shutil, torch
+    from boostclf.config import save_config
+    from boostclf.contract import FOLD_FILES, RunSummary, save_summary
+    from boostclf.models import average_states, recompute_bn, load_state, save_weights
+    from boostclf.runs import save_probs
+    from boostclf.train import prepare_data, fold_dls, _scores
+    runs = [Run(r) for r in runs]
+    if len(runs) < 2: raise BoostclfError("a soup needs at least two member runs")
+    out = Run(out)
+    if out.file('config').exists(): raise BoostclfError(f"{out} already holds a run; choose another --out")
+    _same_recipe(runs)
+    folds_k = sorted(set.intersection(*(set(r.finished_folds()) for r in runs)))
+    if not folds_k: raise BoostclfError("the soup's members share no finished fold")
+    cfg = dataclasses.replace(runs[0].config, output=str(out.path))
+    contest, folds = prepare_data(cfg, runs[0])  # the members' folds
+    dev = torch.device(device or 'cpu')
+    out.path.mkdir(parents=True, exist_ok=True)
+    for key in ('folds', 'preprocess', 'provenance'): shutil.copyfile(runs[0].file(key), out.file(key))
+    save_config(cfg, out)
+    truth = contest.train.set_index('image_path').target
+    parts, rows, record = [], [], []
+    for k in folds_k:
+        dls = fold_dls(cfg, contest, folds, k, dev)
+        model = runs[0].model(k, dev)
+        def held_out(state, remeasure):
+            "(held-out probabilities, the weights that made them: batch norm measured again when asked)"
+            model.load_state_dict(state)
+            if remeasure: recompute_bn(model.eval(), dls.train)
+            with torch.inference_mode(): p = torch.cat([model(x).float().softmax(1) for x, _ in dls.valid]).cpu().numpy()
+            return p, {n: v.detach().cpu().clone() for n, v in model.state_dict().items()}
+        oofs = [r.oof for r in runs]
+        idx = np.flatnonzero(oofs[0].fold == k)
+        y = truth.loc[oofs[0].image_path[idx]].values
+        acc = [float((o.pred_targets[idx] == y).mean()) for o in oofs]
+        order = sorted(range(len(runs)), key=lambda i: (-acc[i], i))
+        chosen, states = [order[0]], [load_state(runs[order[0]].weights(k))]
+        best, (probs, final) = acc[order[0]], held_out(states[0], False)
+        vocab_t = np.asarray(oofs[0].targets)
+        record.append(dict(fold=k, member=str(runs[order[0]]), member_accuracy=acc[order[0]], soup_accuracy=best, kept=True))
+        for i in order[1:]:
+            cand = states + [load_state(runs[i].weights(k))]
+            p, sd = held_out(average_states(cand), True)
+            a = float((vocab_t[p.argmax(1)] == y).mean())
+            record.append(dict(fold=k, member=str(runs[i]), member_accuracy=acc[i], soup_accuracy=a, kept=a >= best))
+            if a >= best: chosen, states, best, probs, final = chosen + [i], cand, a, p, sd
+        d = out.fold_dir(k); d.mkdir(parents=True, exist_ok=True)
+        save_weights(final, FOLD_FILES.at(d, 'weights'))
+        meta = {**oofs[0].meta, 'weights': 'soup', 'averaged': None, 'selected_on': 'held-out', 'soup': [str(runs[i]) for i in chosen]}
+        pk = Probs(probs.astype(np.float32), oofs[0].image_path[idx], oofs[0].targets, oofs[0].class_names, np.full(len(idx), k), meta)
+        save_probs(pk, FOLD_FILES.at(d, 'oof'))
+        parts.append(pk); rows.append(dict(fold=k, **_scores(pk, y), epochs=0))
+    oof = Probs(np.concatenate([p.probs for p in parts]), np.concatenate([p.image_path for p in parts]), parts[0].targets, parts[0].class_names,
+                np.concatenate([p.fold for p in parts]), parts[0].meta)
+    save_probs(oof, out.file('oof'))
+    write_csv(pd.DataFrame(rows), out.file('metrics'))
+    write_csv(pd.DataFrame(record), out.file('soup'))
+    save_summary(RunSummary.from_scores(pd.DataFrame(rows), _scores(oof, truth.loc[oof.image_path].values), 'soup', len(oof.image_path)), out)
+    return out
+

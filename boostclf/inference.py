@@ -24,6 +24,7 @@ def predict(run:str|Path|Run, # a run folder or `Run`
             save:bool=True, # write `RUN/test_<tta>.npz`
             n_aug:int=4, # augmented passes for tta='aug'
             data:str|Path|None=None, # the contest's data folder, if not where the run's config says
+            per_fold:bool=False, # also write each fold model's own test probabilities (`FOLD/test_<tta>.npz`), which pseudo-labels and distillation read fold by fold
            ) -> Probs:
     "Test probabilities of a run's models, averaged, in the probability-file format"
     import torch  # here, not at the top: writing and checking a submission need no deep-learning stack
@@ -45,18 +46,23 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     arrs = {s: image_cache(contest.test_files(), s, pre.resize, interpolation=pre.interpolation, on_error='blank') for s in sizes}
     folds = [None] if run.fold_file(None, 'weights').is_file() else run.finished_folds()
     if not folds: run.predict_weights()  # says what is missing
-    total = np.zeros((len(contest.test), contest.n_classes), np.float64)
+    if per_fold and not run.finished_folds(): raise BoostclfError(f"{run} has no finished fold to predict with on its own (per_fold)")
+    each = folds + [k for k in (run.finished_folds() if per_fold else []) if k not in folds]
+    per = {}
     with torch.inference_mode(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
-        for k in progress(folds, what='predicted folds'):
+        for k in progress(each, what='predicted folds'):
             model = run.model(k, device)
-            for arr in arrs.values(): total += predict_squares(model, arr, pre, tta, bs, device, cfg.data.aug, n_aug)
-    probs = (total / (len(folds) * len(arrs))).astype(np.float32)
-    out = Probs(probs, contest.test.image_path.values, contest.targets, contest.classes, np.full(len(probs), -1),
-                dict(kind='test', weights=run.summary.weights if run.file('summary').is_file() else 'raw', tta=tta,
-                     models=[str(run.weights(k).relative_to(run.path)) for k in folds], model=cfg.model.name, data_path=str(run.data_path), damaged=list(contest.damaged_test),
-                     data_checksum=data_checksum(contest), folds_checksum=folds_checksum(run.folds_table)))
+            per[k] = np.mean([predict_squares(model, arr, pre, tta, bs, device, cfg.data.aug, n_aug) for arr in arrs.values()], 0, dtype=np.float64)
+    def probs_of(ks, fold):
+        return Probs(np.mean([per[k] for k in ks], 0).astype(np.float32), contest.test.image_path.values, contest.targets, contest.classes, np.full(len(contest.test), fold),
+                     dict(kind='test', weights=run.summary.weights if run.file('summary').is_file() else 'raw', tta=tta,
+                          models=[str(run.weights(k).relative_to(run.path)) for k in ks], model=cfg.model.name, data_path=str(run.data_path), damaged=list(contest.damaged_test),
+                          data_checksum=data_checksum(contest), folds_checksum=folds_checksum(run.folds_table)))
+    out = probs_of(folds, -1)
     if save: save_probs(out, run.test_probs(tta))
+    if per_fold:
+        for k in run.finished_folds(): save_probs(probs_of([k], k), run.fold_test_probs(k, tta))
     return out
 
 # %% ../nbs/09_inference.ipynb #1b2b408b

@@ -316,9 +316,11 @@ class CachedBatchDL(TfmdDL):
     def create_batches(self, samps):
         if (plan := self._plan()) is None: yield from super().create_batches(samps); return
         arr, codes, rows = plan
+        soft = getattr(self, 'soft', None)  # per-row soft targets (`contest_dls(soft=...)`): a third element of each batch
         for b in self.chunkify(samps):
             r = rows[np.asarray(b, dtype=np.int64)]
-            yield TensorImage(torch.from_numpy(arr[r]).permute(0, 3, 1, 2).contiguous()), TensorCategory(torch.from_numpy(codes[r]))
+            out = TensorImage(torch.from_numpy(arr[r]).permute(0, 3, 1, 2).contiguous()), TensorCategory(torch.from_numpy(codes[r]))
+            yield out if soft is None else (*out, torch.from_numpy(soft[r]))
 
 # %% ../nbs/07c_loaders.ipynb #2cb31218
 def loader_settings(device=None, # where batches go (default: fastai's default device)
@@ -345,6 +347,8 @@ def contest_dls(contest:Contest, # a loaded contest
                 device=None, # where batches go (default: fastai's default device)
                 exclude:list|None=None, # image_paths to leave out (e.g. a dedup removal plan)
                 interpolation:str='bilinear', # resampling filter of the resize (the pretrained config's)
+                extra:pd.DataFrame|None=None, # images outside the training table that join the training split only (pseudo-labelled test images): file, class_name
+                soft:np.ndarray|None=None, # (training rows + extra rows, K) float targets, one row per image, that training batches carry as a third element (needs `cache`)
                ) -> DataLoaders:
     "fastai DataLoaders that train on every fold but `fold` and validate on `fold`"
     f = folds.set_index('image_path').fold
@@ -354,16 +358,24 @@ def contest_dls(contest:Contest, # a loaded contest
     batch_augs(aug)  # validate before any work
     keep = ~contest.train.image_path.isin(set(exclude or []))
     train = contest.train[keep].reset_index(drop=True)
-    files = [contest.path/'train'/p for p in train.image_path]
+    extra = extra if extra is not None else pd.DataFrame(dict(file=[], class_name=[]))
+    unknown = sorted(set(extra.class_name) - set(contest.classes))
+    if unknown: raise BoostclfError(f"extra training images carry class(es) {unknown[:3]} that the contest does not have")
+    files = [contest.path/'train'/p for p in train.image_path] + [Path(x) for x in extra.file]
     fold_of = f.loc[train.image_path].values
     if fold is None: splits = (list(range(len(train))), list(range(min(len(train), bs))))
     else: splits = (list(np.flatnonzero(fold_of != fold)), list(np.flatnonzero(fold_of == fold)))
+    splits = (splits[0] + list(range(len(train), len(files))), splits[1])  # extra images train, never validate
+    if soft is not None and (len(soft) != len(files) or not cache):
+        raise BoostclfError(f"soft targets: {len(soft)} row(s) for {len(files)} image(s)" if len(soft) != len(files) else "soft targets need the image cache (data.cache: true)")
     pre = Preprocess(img_size, resize, interpolation, *model_stats(arch))  # the transform the run records, and prediction and Grad-CAM apply
     x_tfm = CachedImage(image_cache(files, img_size, resize, cache_dir, interpolation=interpolation)) if cache else DecodedImage(files, pre)
-    dsets = Datasets(range(len(train)), tfms=[[x_tfm], [RowLabel(train.class_name), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
+    dsets = Datasets(range(len(files)), tfms=[[x_tfm], [RowLabel(list(train.class_name) + list(extra.class_name)), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
     workers, pin = loader_settings(device, cache)
-    return dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device, dl_type=CachedBatchDL,
+    dls = dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device, dl_type=CachedBatchDL,
                              after_batch=[IntToFloatTensor(), *batch_augs(aug), NormalizeInPlace.from_stats(pre.mean, pre.std)])
+    if soft is not None: dls.train.soft = np.ascontiguousarray(soft, dtype=np.float32)
+    return dls
 
 # %% ../nbs/07c_loaders.ipynb #ac043daa
 def tta_sizes(size:int, # the run's input side

@@ -14,7 +14,8 @@ from .choices import INTERPOLATIONS
 
 # %% auto #0
 __all__ = ['IMAGENET_STATS', 'model_stats', 'fixed_input_size', 'channels_last_ok', 'build_model', 'timm_body', 'is_token_model',
-           'param_groups', 'no_decay_params', 'layer_lrs', 'save_weights', 'load_state', 'load_weights', 'input_config']
+           'param_groups', 'no_decay_params', 'layer_lrs', 'body_blocks', 'train_last_blocks', 'save_weights',
+           'load_state', 'load_weights', 'average_states', 'has_batchnorm', 'recompute_bn', 'input_config']
 
 # %% ../nbs/07_models.ipynb #716c49cc
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
@@ -127,6 +128,50 @@ def layer_lrs(lr:float, # learning rate of the head
     import numpy as np
     return lr * decay ** np.arange(n_groups - 1, -1, -1)
 
+# %% ../nbs/07_models.ipynb #4d7466d9
+def body_blocks(body:nn.Module, # a timm model (`timm_body`)
+               ) -> tuple:
+    "(timm's blocks of `body` input first, each a list of parameter names; the names in its final group: final norm and what follows the blocks)"
+    import re
+    from timm.models._manipulate import group_with_matcher  # what group_parameters uses
+    gm = body.group_matcher(coarse=False) if hasattr(body, 'group_matcher') else None
+    if not isinstance(gm, dict) or 'blocks' not in gm:
+        raise BoostclfError(f"config key train.train_blocks: {type(body).__name__} has no timm group_matcher with blocks; use train_blocks 0 (the head alone) or -1 (everything)")
+    specs = gm['blocks'] if isinstance(gm['blocks'], (list, tuple)) else [(gm['blocks'], None)]
+    names = [n for n, _ in body.named_parameters()]
+    def final(n):  # after the blocks: timm marks the final norm with the group 99999, and leaves layers it does not match (neck, head side) last
+        if re.match(gm['stem'], n): return False
+        hit = [s for r, s in specs if re.match(r, n)]
+        return not hit or (hit[0] is not None and hit[0][0] >= 99999)
+    ordinal = group_with_matcher(body.named_parameters(), gm, reverse=True)
+    stem = {ordinal[n] for n in names if re.match(gm['stem'], n)}
+    last = [n for n in names if final(n)]
+    groups = {}
+    for n in names:
+        if n not in last and ordinal[n] not in stem: groups.setdefault(ordinal[n], []).append(n)
+    return [groups[k] for k in sorted(groups)], last
+
+def _frozen_roots(m:nn.Module) -> list:
+    "The largest modules under `m` whose parameters are all frozen"
+    ps = list(m.parameters())
+    if ps and not any(p.requires_grad for p in ps): return [m]
+    return [r for c in m.children() for r in _frozen_roots(c)]
+
+def train_last_blocks(model:nn.Module, # from `build_model`
+                      n:int, # blocks of the body to train, from the output end; 0: the head alone
+                     ) -> list:
+    "Freeze all but the last `n` blocks of the body, its final group and the head; returns the frozen modules (to keep in eval mode)"
+    body, head = _body_and_head(model)
+    named = dict(body.named_parameters())
+    train = {id(p) for p in head}
+    if n > 0:
+        blocks, last = body_blocks(body)
+        if n > len(blocks): raise BoostclfError(f"config key train.train_blocks: {n} is more than the {len(blocks)} blocks of {type(body).__name__}; use at most {len(blocks)}, or -1 for everything")
+        train |= {id(named[k]) for b in blocks[-n:] for k in b} | {id(named[k]) for k in last}
+    for p in model.parameters(): p.requires_grad_(id(p) in train)
+    return _frozen_roots(model)
+
+
 # %% ../nbs/07_models.ipynb #4132398f
 def save_weights(model_or_state, # a module or a state dict
                  path:str|Path, # .safetensors (recommended) or .pth
@@ -163,6 +208,31 @@ def load_weights(model:nn.Module, # the model to fill
     if missing or unexpected: raise BoostclfError(f"weights file {path} does not fit this model: missing {missing[:3]}, unexpected {unexpected[:3]}; was it saved from another model.name or head?")
     model.load_state_dict(sd)
     return model
+
+# %% ../nbs/07_models.ipynb #2f3d7938
+def average_states(states:list, # state dicts (or weights files) of one architecture
+                  ) -> dict:
+    "The mean of `states`: floating-point tensors averaged (in float64), counters such as batch norm's `num_batches_tracked` taken from the last"
+    states = [load_state(s) if isinstance(s, (str, Path)) else s for s in states]
+    if not states: raise BoostclfError("average_states needs at least one state dict")
+    keys = list(states[-1])
+    bad = [i for i, s in enumerate(states) if list(s) != keys or any(s[k].shape != states[-1][k].shape for k in keys)]
+    if bad: raise BoostclfError(f"weights {bad[0]} of {len(states)} do not share the keys and shapes of the last: only one architecture averages")
+    return {k: (torch.stack([s[k].double() for s in states]).mean(0).to(states[-1][k].dtype) if states[-1][k].is_floating_point() else states[-1][k].clone()) for k in keys}
+
+def has_batchnorm(model:nn.Module) -> bool:
+    "Whether `model` keeps running batch-norm statistics"
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats for m in model.modules())
+
+def recompute_bn(model:nn.Module, # a model whose weights were averaged
+                 batches, # an iterable of (x, ...) batches of training images, already on the model's device
+                ) -> nn.Module:
+    "Measure the batch-norm statistics of `model` again with one pass over `batches` (torch's `update_bn`); models without batch norm are left as they are"
+    if has_batchnorm(model):
+        from torch.optim.swa_utils import update_bn
+        update_bn(batches, model)
+    return model
+
 
 # %% ../nbs/07_models.ipynb #3c261fb6
 def input_config(name:str, # a timm model name, with or without a pretrained tag

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, atomic_path, table_checksum
 from .contract import RUN_FILES, FOLD_FILES, RunSummary, load_summary
+from .choices import BLEND_METHODS
 
 # %% auto #0
-__all__ = ['Probs', 'save_probs', 'load_probs', 'check_compatible', 'data_checksum', 'folds_checksum', 'provenance', 'Run',
-           'as_run', 'oof_truth']
+__all__ = ['Probs', 'save_probs', 'load_probs', 'check_compatible', 'blend', 'data_checksum', 'folds_checksum', 'provenance',
+           'Run', 'as_run', 'oof_truth']
 
 # %% ../nbs/07a_runs.ipynb #9815c070
 @dataclass
@@ -75,6 +76,28 @@ def check_compatible(a:Probs, b:Probs, # two probability files
     if not np.array_equal(a.image_path, b.image_path):
         raise BoostclfError(f"{names[0]} and {names[1]} hold the same images in a different order; they cannot be aligned row by row")
     if not np.array_equal(a.fold, b.fold): raise BoostclfError(f"{names[0]} and {names[1]} assign images to different folds; give both the same folds (cv.folds_file or cv.seed)")
+
+# %% ../nbs/07a_runs.ipynb #4ceda3c4
+def blend(probs:list, # (N, C) arrays, one per member
+          method:str='mean', # mean, weighted, geometric, rank or vote
+          weights=None, # one weight per member (default: equal)
+         ) -> np.ndarray:
+    "Blend members' probabilities into one (N, C) matrix whose rows sum to 1"
+    if method not in BLEND_METHODS: raise BoostclfError(f"ensemble method {method!r} is not one of {', '.join(BLEND_METHODS)}")
+    P = np.stack([np.asarray(p, np.float64) for p in probs])
+    w = np.ones(len(P)) if weights is None else np.asarray(weights, np.float64)
+    if len(w) != len(P) or (w < 0).any() or w.sum() <= 0: raise BoostclfError(f"ensemble weights {list(w)}: need {len(P)} non-negative weights, not all zero")
+    w = w / w.sum()
+    if method in ('mean', 'weighted'): out = np.tensordot(w, P, 1)
+    elif method == 'geometric': out = np.exp(np.tensordot(w, np.log(np.clip(P, 1e-9, 1)), 1))
+    elif method == 'rank':
+        from scipy.stats import rankdata
+        # each member ranks the classes within an image (a Borda count): one member's ranks keep its prediction
+        out = np.tensordot(w, np.stack([rankdata(p, axis=1) / p.shape[1] for p in P]), 1)
+    else:
+        votes = np.tensordot(w, np.eye(P.shape[2])[P.argmax(2)], 1)
+        out = votes + 1e-6 * np.tensordot(w, P, 1)   # ties go to the higher mean probability
+    return out / out.sum(1, keepdims=True)
 
 # %% ../nbs/07a_runs.ipynb #8ee683bb
 def _git_commit(cwd='.') -> str|None:
@@ -136,6 +159,7 @@ class Run(os.PathLike):
         "The folders of the folds that exist, in fold order, then the full fit's if it exists"
         return [self.fold_dir(k) for k in self.fold_numbers()] + [d for d in [self.fold_dir(None)] if d.is_dir()]
     def test_probs(self, tta:str='none') -> Path: return RUN_FILES.at(self.path, 'test', tta=tta)
+    def fold_test_probs(self, fold:int, tta:str='none') -> Path: return FOLD_FILES.at(self.fold_dir(fold), 'test', tta=tta)
     def _read(self, f:Path, reader, what:str, tag:str=''):
         "`reader(f)`, cached until `f` changes"
         if not f.is_file(): raise BoostclfError(f"{f} not found; {what}")

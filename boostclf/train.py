@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
+import torch.nn.functional as F
 from fastai.learner import Learner
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.training import GradientAccumulation, GradientClip
@@ -19,21 +20,23 @@ from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
 from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from .figures import save_png
-from .config import Config, load_config, save_config
+from .config import Config, load_config, save_config, average_plan
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls, image_cache, tta_sizes, predict_squares
 from .images import Preprocess
 from .dedup import dropped_images, load_groups
-from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config
-from .contract import RUN_FILES, FOLD_FILES, RunSummary, save_summary
-from .runs import Probs, Run, save_probs, provenance, data_checksum, folds_checksum
+from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config, average_states, recompute_bn
+from .contract import RUN_FILES, FOLD_FILES, ENSEMBLE_FILES, RunSummary, save_summary
+from .choices import PROB_BLENDS
+from .runs import Probs, Run, save_probs, load_probs, blend, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, barrier, unwrap, num_distrib, alone, init_distributed
 from .callbacks import (precision_callbacks, EMA, committed_checkpoint, Checkpoint, resume_files, ResumeOptimizer, EarlyStop, EpochLines,
                                 ChannelsLastInputs, SplitDecayOptim)
 
 # %% auto #0
-__all__ = ['LOSS_FUNCS', 'make_learner', 'group_lrs', 'init_from_run', 'fold_dls', 'fit_fold', 'prepare_data', 'fold_seed',
-           'fit_folds', 'load_probs_checked', 'lr_find']
+__all__ = ['LOSS_FUNCS', 'make_learner', 'group_lrs', 'init_from_run', 'DistillLoss', 'teacher_runs', 'teacher_probs',
+           'pseudo_labels', 'fold_dls', 'fit_fold', 'prepare_data', 'fold_seed', 'fit_folds', 'load_probs_checked',
+           'lr_find']
 
 # %% ../nbs/08_train.ipynb #f1d516e4
 LOSS_FUNCS = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat) # one for each of `LOSSES`
@@ -94,6 +97,117 @@ def init_from_run(model:nn.Module, # from `build_model`, for this run's config
     model.load_state_dict(sd)
     return model
 
+# %% ../nbs/08_train.ipynb #a042980a
+class DistillLoss(nn.Module):
+    "Cross-entropy against each image's target distribution, plus (with a teacher) the temperature-scaled KL divergence to the teacher's probabilities; batches without soft targets (validation) get plain cross-entropy"
+    def __init__(self, kd_weight:float=0.0, # the distillation term's share of the loss
+                 temperature:float=2.0, # softmax temperature of the distillation term
+                ):
+        super().__init__(); self.kd_weight, self.temperature = kd_weight, temperature
+    def forward(self, pred, targ, soft=None):
+        pred = pred.float()
+        if soft is None: return F.cross_entropy(pred, targ)
+        c = pred.shape[1]; label, teach = soft[:, :c], soft[:, c:]  # the label distribution, then the teacher's probabilities (when there is a teacher)
+        loss = -(label * F.log_softmax(pred, 1)).sum(1).mean()
+        if self.kd_weight and teach.shape[1]:
+            T = self.temperature
+            t = F.softmax(teach.clamp_min(1e-8).log() / T, 1)
+            loss = (1 - self.kd_weight) * loss + self.kd_weight * T * T * F.kl_div(F.log_softmax(pred / T, 1), t, reduction='batchmean')
+        return loss
+    def activation(self, x): return F.softmax(x, -1)
+    def decodes(self, x): return x.argmax(-1)
+
+def teacher_runs(src:str|Path, # a run folder, or a blend: boostclf-ensemble's folder (or its `ENSEMBLE_FILES['probs']` file)
+                ) -> tuple:
+    "(runs, weights, method) of a teacher: one run, or the members of a blend with the blend's weights and method"
+    p = Path(src)
+    if RUN_FILES.at(p, 'config').is_file(): return [Run(p)], [1.0], 'mean'
+    f = p if p.is_file() else ENSEMBLE_FILES.at(p, 'probs')
+    if not f.is_file(): raise BoostclfError(f"teacher {src} is neither a run folder nor a blend (the folder boostclf-ensemble wrote, with {ENSEMBLE_FILES['probs']})")
+    e = load_probs(f).meta.get('ensemble') or {}
+    if e.get('method') not in PROB_BLENDS: raise BoostclfError(f"teacher {src}: a {e.get('method')} blend gives no probabilities to learn from; blend with {', '.join(PROB_BLENDS)}")
+    runs = [Path(m).parent for m in e['members']]
+    outside = [r for r in runs if not RUN_FILES.at(r, 'config').is_file()]
+    if outside: raise BoostclfError(f"teacher {src}: member {outside[0]} is not a boostclf run; a teacher's members need their fold models")
+    return [Run(r) for r in runs], e['weights'], e['method']
+
+def _fold_teacher(r:Run, fold:int, contest:Contest, folds:pd.DataFrame, what:str):
+    "Refuse a teacher run whose folds or classes are not the student's"
+    if folds_checksum(r.folds_table) != folds_checksum(folds):
+        raise BoostclfError(f"config key {what}: {r} has other folds than this run, so its fold-{fold} models saw this fold's held-out images; set cv.folds_file: {r}")
+    if fold not in r.finished_folds(): raise BoostclfError(f"config key {what}: fold {fold} of {r} has not finished; train (or resume) it first")
+
+def teacher_probs(src:str|Path, # the teacher (`teacher_runs`)
+                  fold:int, # the student's fold: only the teacher's fold-`fold` models predict
+                  files:list, # image files
+                  contest:Contest, folds:pd.DataFrame, # the student's data and folds (checked against the teacher's)
+                  device=None, bs:int=64, what:str='train.teacher'):
+    "(N, C) probabilities of the teacher's fold-`fold` models on `files`, blended as the teacher is"
+    runs, w, method = teacher_runs(src)
+    P = []
+    for r in runs:
+        _fold_teacher(r, fold, contest, folds, what)
+        pre = r.transform
+        arr = image_cache(files, pre.img_size, pre.resize, interpolation=pre.interpolation)
+        dev = torch.device(device or 'cpu')
+        with alone(): P.append(predict_squares(r.model(fold, dev), arr, pre, 'none', bs, dev))
+    return blend(P, method, w)
+
+def pseudo_labels(src:str|Path, # the teacher (`teacher_runs`)
+                  fold:int, # the student's fold
+                  contest:Contest, folds:pd.DataFrame, # the student's data and folds
+                  threshold:float=0.9, # the teacher's top probability at which a test image is labelled
+                  groups:pd.DataFrame|None=None, # the duplicate report (`load_duplicates`): test copies of fold `fold`'s held-out images are left out
+                 ) -> tuple:
+    "(table, probs): the test images fold `fold` trains on (image_path, class_name, confidence) from the teacher's fold-`fold` test probabilities, and those probabilities"
+    runs, w, method = teacher_runs(src)
+    P = []
+    for r in runs:
+        _fold_teacher(r, fold, contest, folds, 'data.pseudo')
+        f = next((r.fold_test_probs(fold, t) for t in (r.config.predict.tta, 'none') if r.fold_test_probs(fold, t).is_file()), None)
+        if f is None: raise BoostclfError(f"config key data.pseudo: {r} has no test probabilities of fold {fold} alone; write them with boostclf-predict {r} --per-fold")
+        p = load_probs(f)
+        if list(p.image_path) != list(contest.test.image_path) or list(p.targets) != list(contest.targets):
+            raise BoostclfError(f"config key data.pseudo: {f} does not hold this contest's test images and classes in order; predict again (boostclf-predict {r} --per-fold)")
+        P.append(p.probs)
+    probs = blend(P, method, w)
+    keep = probs.max(1) >= threshold
+    if groups is not None and 'split' in groups.columns:
+        held = set(folds.image_path[folds.fold == fold])
+        g = groups[(groups.split == 'train') & groups.image_path.isin(held)].group_id
+        near = set(groups[(groups.split == 'test') & groups.group_id.isin(set(g))].image_path)
+        keep &= ~contest.test.image_path.isin(near).values
+    names = np.asarray(contest.classes)[probs.argmax(1)]
+    table = pd.DataFrame(dict(image_path=contest.test.image_path.values, class_name=names, confidence=probs.max(1)))[keep].reset_index(drop=True)
+    return table, probs[keep]
+
+def _student_targets(cfg:Config, contest:Contest, folds:pd.DataFrame, fold:int, device) -> tuple:
+    "(extra training images, soft targets or None, pseudo-label table) of a student's fold"
+    extra, soft, table = None, None, None
+    if cfg.data.pseudo:
+        groups = None
+        if cfg.cv.groups:
+            from boostclf.dedup import load_duplicates
+            groups = load_duplicates(cfg.cv.groups)
+        table, pp = pseudo_labels(cfg.data.pseudo, fold, contest, folds, cfg.data.pseudo_threshold, groups)
+        extra = pd.DataFrame(dict(file=[contest.path/'test'/p for p in table.image_path], class_name=table.class_name))
+    n_train, n_extra, c = len(contest.train), 0 if extra is None else len(extra), contest.n_classes
+    if not (cfg.train.teacher or (cfg.data.pseudo and cfg.data.pseudo_soft)): return extra, None, table
+    code = {n: i for i, n in enumerate(contest.classes)}
+    label = np.zeros((n_train + n_extra, c), np.float32)
+    label[np.arange(n_train), [code[n] for n in contest.train.class_name]] = 1
+    if n_extra: label[n_train:] = pp if cfg.data.pseudo_soft else np.eye(c, dtype=np.float32)[[code[n] for n in table.class_name]]
+    soft = label
+    if cfg.train.teacher:
+        files = contest.train_files() + ([] if extra is None else list(extra.file))
+        fold_of = folds.set_index('image_path').fold.loc[contest.train.image_path].values
+        rows = np.concatenate([np.flatnonzero(fold_of != fold), np.arange(n_train, n_train + n_extra)])  # the images the fold trains on
+        teach = np.zeros_like(label)
+        teach[rows] = teacher_probs(cfg.train.teacher, fold, [files[i] for i in rows], contest, folds, device, cfg.train.bs)
+        soft = np.concatenate([label, teach], 1)
+    return extra, soft, table
+
+
 # %% ../nbs/08_train.ipynb #adb8304f
 def _fit_callbacks(cfg:Config, device) -> list:
     cbs = precision_callbacks(cfg.train.precision, device)
@@ -124,11 +238,13 @@ def fold_dls(cfg:Config, # the experiment
              folds:pd.DataFrame, # image_path, fold
              fold:int|None, # the fold held out (None: every image trains)
              device=None, # where batches go
+             extra:pd.DataFrame|None=None, # images that join the training split only (pseudo-labelled test images): file, class_name
+             soft:np.ndarray|None=None, # per-image soft targets of training batches (`_student_targets`)
             ):
     "The DataLoaders that training and `lr_find` use for `fold`"
     ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
     return contest_dls(contest, folds, fold, img_size=cfg.data.img_size, resize=cfg.data.resize, arch=cfg.model.name, bs=cfg.train.bs,
-                       aug=cfg.data.aug, cache=cfg.data.cache, device=device, interpolation=ic['interpolation'])
+                       aug=cfg.data.aug, cache=cfg.data.cache, device=device, interpolation=ic['interpolation'], extra=extra, soft=soft)
 
 def fit_fold(cfg:Config, # the experiment
              contest:Contest, # the loaded data (rows to exclude already removed)
@@ -144,7 +260,12 @@ def fit_fold(cfg:Config, # the experiment
     fold_dir = Run(run_dir).fold_dir(fold); fold_dir.mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed + (1000 if fold is None else fold), reproducible=cfg.train.deterministic)
     torch.backends.cudnn.benchmark = not cfg.train.deterministic  # cuDNN's autotuner picks the fastest kernels unless reproducibility is asked for
-    learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device), device)
+    extra, soft = None, None
+    if fold is not None and (cfg.data.pseudo or cfg.train.teacher):  # a student: fold k learns from the teacher's fold k only
+        extra, soft, table = _student_targets(cfg, contest, folds, fold, device)
+        if table is not None and is_main_process(): write_csv(table, FOLD_FILES.at(fold_dir, 'pseudo'))
+    learn = make_learner(cfg, fold_dls(cfg, contest, folds, fold, device, extra, soft), device)
+    if soft is not None: learn.loss_func = DistillLoss(cfg.train.kd_weight if cfg.train.teacher else 0.0, cfg.train.kd_temperature)
     dev = torch.device(learn.dls.device or 'cpu')
     cbs = _fit_callbacks(cfg, dev)
     st = committed_checkpoint(fold_dir) if resume else None
@@ -154,7 +275,9 @@ def fit_fold(cfg:Config, # the experiment
     if st: load_weights(learn.model, st['files']['weights'])
     elif cfg.model.init: init_from_run(learn.model, cfg, fold, folds)  # a second stage starts from the earlier run's same fold
     ema = EMA(cfg.train.ema, st['files']['ema'] if st else None, st.get('ema_step', 0) if st else 0) if cfg.train.ema else None
-    ckpt = Checkpoint(fold_dir, history=history)
+    keep = average_plan(cfg.train.average)
+    if keep is not None and fold is None: keep = ('last', keep[1])  # the full fit has no validation images to rank its epochs by
+    ckpt = Checkpoint(fold_dir, history=history, keep=keep)
     cbs += [c for c in (ema, ckpt) if c is not None]
     # the full fit has no validation images: it trains for the epochs cross-validation chose, without early stopping
     stop = EarlyStop(cfg.train.early_stop, ckpt) if cfg.train.early_stop and fold is not None else None
@@ -174,7 +297,13 @@ def fit_fold(cfg:Config, # the experiment
     barrier()  # the main process has written the last epoch's files
     if ema is not None:  # the fold's final weights are the average; with nothing left to train, the saved one
         unwrap(learn.model).load_state_dict(ema.ema.module.state_dict() if ema.ema is not None else load_state(committed_checkpoint(fold_dir)['files']['ema']))
-    learn.weights_kind = 'ema' if ema is not None else 'raw'
+    learn.weights_kind, learn.averaged = 'ema' if ema is not None else 'raw', None
+    if keep is not None and keep[1] > 1:  # the kept epochs' weights (the EMA's with EMA), averaged; batch norm measured again on the fold's training images
+        kept = committed_checkpoint(fold_dir)['kept']
+        m = unwrap(learn.model)
+        m.load_state_dict(average_states([kept[e] for e in sorted(kept)]))
+        recompute_bn(m.eval(), learn.dls.train)
+        learn.averaged = sorted(kept)
     learn.history = pd.read_csv(FOLD_FILES.at(fold_dir, 'history'))
     return learn
 
@@ -200,7 +329,7 @@ def _oof_for(learn, cfg, contest, idx, fold, dsum, fsum) -> Probs:
                                      'hflip' if tta == 'hflip' else 'none', cfg.train.bs, dev) for s in tta_sizes(pre.img_size, tta)]
         probs = np.mean(views, 0).astype(np.float32)
     return Probs(probs, contest.train.image_path.values[idx], contest.targets, contest.classes, np.full(len(idx), fold),
-                 dict(kind='oof', weights=learn.weights_kind, tta=tta, data_checksum=dsum, folds_checksum=fsum, model=cfg.model.name))
+                 dict(kind='oof', weights=learn.weights_kind, averaged=getattr(learn, 'averaged', None), tta=tta, data_checksum=dsum, folds_checksum=fsum, model=cfg.model.name))
 
 def _scores(p:Probs, true_targets) -> dict:
     from sklearn.metrics import accuracy_score, f1_score, log_loss
