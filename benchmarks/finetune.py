@@ -29,7 +29,7 @@ def main(quick:store_true=False, # seconds: a tiny contest and one budget
         t0 = time.perf_counter()
         ckpt = demo_checkpoint(work/'ckpt', n_classes=6, per_class=10, epochs=2) if quick else demo_checkpoint()
         target = make_demo_contest(work/'target', n_classes=4 if quick else 10, per_class=8 if quick else per_class, n_test=20 if quick else 100, seed=0, plant=False)
-        tables = [transfer_runs(ckpt, target, work/f'runs_{e}', epochs=e, n_folds=2 if quick else 4) for e in budgets]
+        tables = [transfer_runs(ckpt, target, work/f'runs_{e}', epochs=e, n_folds=2 if quick else 4, arms=('full fine-tune', 'frozen body', 'from scratch')) for e in budgets]
         t = pd.concat(tables).pivot(index='epochs', columns='arm', values='test_accuracy')[['full fine-tune', 'frozen body', 'from scratch']]
         t['ratio vs frozen'] = t['full fine-tune'] / t['frozen body'].clip(lower=1e-9)
         t['ratio vs scratch'] = t['full fine-tune'] / t['from scratch'].clip(lower=1e-9)

@@ -22,7 +22,7 @@ from .distributed import unwrap
 
 # %% auto #0
 __all__ = ['Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'committed_checkpoint', 'Checkpoint', 'resume_files',
-           'ResumeOptimizer', 'EarlyStop', 'EpochLines', 'ChannelsLastInputs', 'SplitDecayOptim']
+           'ResumeOptimizer', 'EarlyStop', 'EpochLines', 'FrozenEval', 'ChannelsLastInputs', 'SplitDecayOptim']
 
 # %% ../nbs/07d_callbacks.ipynb #ee290973
 class Autocast(Callback):
@@ -174,6 +174,15 @@ class EpochLines(Callback):
         if is_main_process(): print(line, flush=True)
     def after_fit(self):  # also reached when another callback cancels the fit before this one began
         if 'old_logger' in self.__dict__: self.learn.logger = self.__dict__.pop('old_logger')
+
+# %% ../nbs/07d_callbacks.ipynb #8b7e8bb7
+class FrozenEval(Callback):
+    "Keep `modules` (the frozen part of a model) in eval mode while the rest trains: batch-norm statistics, dropout and stochastic depth stay still"
+    order = TrainEvalCallback.order + 1  # after fastai's model.train()
+    def __init__(self, modules:list): self.modules = list(modules)
+    def before_train(self):
+        for m in self.modules: m.eval()
+
 
 # %% ../nbs/07d_callbacks.ipynb #abd9b9c1
 class ChannelsLastInputs(Callback):

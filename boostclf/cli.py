@@ -22,9 +22,9 @@ from .runs import Run
 
 # %% auto #0
 __all__ = ['boostclf_make_demo', 'format_problems', 'boostclf_check', 'boostclf_eda', 'boostclf_dedup', 'boostclf_train',
-           'boostclf_lr_find', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission', 'boostclf_ensemble',
-           'boostclf_soup', 'boostclf_cam', 'boostclf_errors', 'boostclf_report', 'boostclf_sweep', 'boostclf_cache',
-           'boostclf_demo']
+           'boostclf_lr_find', 'boostclf_screen', 'boostclf_predict', 'boostclf_submit', 'boostclf_check_submission',
+           'boostclf_ensemble', 'boostclf_soup', 'boostclf_cam', 'boostclf_errors', 'boostclf_report', 'boostclf_sweep',
+           'boostclf_cache', 'boostclf_demo']
 
 # %% ../nbs/90_cli.ipynb #8aeaa435
 @call_parse
@@ -142,6 +142,29 @@ def boostclf_lr_find(
     try: lr, png = lr_find(config, out, overrides=set)
     except BoostclfError as e: sys.exit(f"boostclf-lr-find: {e}")
     print(f"suggested lr: {lr:.2e}\nplot: {png}")
+
+# %% ../nbs/90_cli.ipynb #15ccc62a
+@call_parse
+def boostclf_screen(
+    config:str, # the YAML config every model shares: data, folds (cv.folds), image size, head training keys
+    models:Annotated[str, "timm model names to screen", dict(nargs='*')]=None,
+    models_file:str=None, # a text file of timm model names, one a line (# starts a comment)
+    weights_dir:str=None, # local pretrained checkpoints named after their models, <name>.safetensors or .pth (offline clusters; with model.pretrained)
+    out:Annotated[str, "the screen's folder: a run per model, screen.csv, screen.png", dict(required=True)]=None,
+    device:str=None, # where each model runs, e.g. cuda, cpu (default: the GPU if there is one)
+    timeout:float=None, # seconds a model may take before it is stopped and its row says so
+):
+    "Screen timm backbones: each on the features road with a linear head, in its own process; a table best first and a figure"
+    from boostclf.screen import screen
+    names = list(models or [])
+    if models_file:
+        try: names += [l.split('#')[0].strip() for l in Path(models_file).read_text().splitlines() if l.split('#')[0].strip()]
+        except OSError as e: sys.exit(f"boostclf-screen: --models-file {models_file}: {e.strerror}")
+    try: table = screen(config, names, out, weights_dir, device, timeout)
+    except BoostclfError as e: sys.exit(f"boostclf-screen: {e}")
+    print(table.to_string(index=False, float_format=lambda v: f'{v:.4g}'))
+    print(f"table:  {Path(out)/'screen.csv'}\nfigure: {Path(out)/'screen.png'}")
+
 
 # %% ../nbs/90_cli.ipynb #8b6a6616
 @call_parse

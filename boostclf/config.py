@@ -32,6 +32,7 @@ class DataCfg:
     pseudo: str = '' # a run folder or a blend (boostclf-ensemble's folder) whose fold-k test predictions (boostclf-predict --per-fold) pseudo-label test images for fold k's training
     pseudo_threshold: float = 0.9 # a test image is pseudo-labelled when the teacher's top probability reaches this
     pseudo_soft: bool = False # train on the teacher's probabilities for pseudo-labelled images instead of its top class
+    feature_views: int = 0 # the features road: augmented views (`aug`) of each training image cached beside the plain and flipped ones
 
 @dataclass
 class ModelCfg:
@@ -39,7 +40,7 @@ class ModelCfg:
     name: str = 'resnet18' # any timm model name
     pretrained: bool = False # start from pretrained weights (from `weights` if set, else timm's hub)
     weights: str = '' # a local safetensors or state-dict file with pretrained weights (offline clusters)
-    head: str = 'fastai' # fastai (pooling + MLP head) or linear (pooling + one linear layer)
+    head: str = 'fastai' # fastai (pooling + MLP head), linear (pooling + one linear layer) or, on the features road, mlp (three linear layers)
     drop_path: float = 0.0 # stochastic-depth rate, for models that support it
     llrd: float = 0.0 # layer-wise learning-rate decay per timm layer group, e.g. 0.75 (0: off)
     grad_checkpointing: bool = False # recompute activations in the backward pass (timm's set_grad_checkpointing): less memory, slower
@@ -72,6 +73,8 @@ class TrainCfg:
     kd_weight: float = 0.5 # the distillation term's share of the loss (the labels' is the rest)
     kd_temperature: float = 2.0 # the softmax temperature of distillation
     average: str = '' # average the weights of a fold's epochs: 'K' the last K, 'best:K' the K best by validation loss (the full fit keeps the last K); empty: off
+    features: bool = False # the features road: the frozen backbone's pooled features computed once and cached, and only the head trained on them
+    train_blocks: int = -1 # train only the last N blocks of the body (timm's blocks) with its final norm and the head; 0: the head alone, the body frozen in eval mode; -1: everything
 
 @dataclass
 class CVCfg:
@@ -105,7 +108,7 @@ CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head':
            'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'train.oof_tta': OOF_TTA_MODES, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
-          'train.ema': (0, 0.999999), 'data.pseudo_threshold': (0, 1), 'train.kd_weight': (0, 1), 'train.kd_temperature': (0.05, 100), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'cv.n_folds': (2, 100)}
+          'train.ema': (0, 0.999999), 'data.pseudo_threshold': (0, 1), 'train.kd_weight': (0, 1), 'train.kd_temperature': (0.05, 100), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'train.train_blocks': (-1, 10_000), 'data.feature_views': (0, 64), 'cv.n_folds': (2, 100)}
 
 def _coerce(key:str, value, typ):
     "`value` as type `typ`, or an error naming `key`"
@@ -170,6 +173,17 @@ def validate_config(cfg:Config) -> Config:
     if soft and (cfg.train.mixup or cfg.train.cutmix): raise BoostclfError("config keys train.teacher/data.pseudo_soft and train.mixup/cutmix: soft targets and mixed images do not combine; turn one off")
     if soft and cfg.train.loss != 'ce': raise BoostclfError(f"config key train.loss: {cfg.train.loss} with soft targets (train.teacher or data.pseudo_soft); use ce, which distillation extends")
     if soft and not cfg.data.cache: raise BoostclfError("config key data.cache: soft targets (train.teacher or data.pseudo_soft) need the image cache; set data.cache: true")
+    if cfg.train.train_blocks >= 0 and cfg.train.schedule == 'fine_tune':
+        raise BoostclfError("config keys train.train_blocks and train.schedule: fine_tune unfreezes the whole body after its frozen epochs; use one_cycle or flat_cos with train_blocks")
+    if cfg.train.features:
+        clash = [k for k, on in (('train.train_blocks', cfg.train.train_blocks >= 0), ('train.mixup', cfg.train.mixup), ('train.cutmix', cfg.train.cutmix),
+                                 ('model.llrd', cfg.model.llrd), ('model.init', cfg.model.init), ('train.teacher', cfg.train.teacher), ('data.pseudo', cfg.data.pseudo)) if on]
+        if cfg.train.schedule == 'fine_tune': clash.append('train.schedule: fine_tune')
+        if cfg.train.oof_tta == 'multiscale': clash.append('train.oof_tta: multiscale')
+        if clash: raise BoostclfError(f"config keys train.features and {clash[0]}: the features road trains a head on a frozen backbone's cached features, which {clash[0]} does not apply to; turn one of them off")
+    else:
+        if cfg.model.head == 'mlp': raise BoostclfError("config key model.head: mlp is a head for cached features; set train.features: true, or use fastai or linear")
+        if cfg.data.feature_views: raise BoostclfError("config key data.feature_views: views are cached for the features road; set train.features: true, or data.feature_views: 0")
     if cfg.train.mixup and cfg.train.cutmix: raise BoostclfError("config keys train.mixup and train.cutmix: use one of them, not both")
     if cfg.model.weights and not cfg.model.pretrained:
         raise BoostclfError("config key model.weights is set but model.pretrained is false; set model.pretrained: true to load it")

@@ -35,7 +35,8 @@ class Files(dict):
 
 RUN_FILES = Files('run', config='config.yaml', provenance='provenance.json', preprocess='preprocess.json', folds='folds.csv',
                   oof='oof.npz', metrics='metrics.csv', summary='summary.json', skipped='skipped.csv', test='test_{tta}.npz',
-                  lr_find='lr_find.png', fold='fold_{fold}', full='full', errors='errors', cams='cams', eda='eda', soup='soup.csv')
+                  lr_find='lr_find.png', fold='fold_{fold}', full='full', errors='errors', cams='cams', eda='eda', soup='soup.csv',
+                  backbone='backbone.safetensors')
 FOLD_FILES = Files('fold', weights='model.safetensors', oof='oof.npz', history='history.csv', state='state.json', test='test_{tta}.npz', pseudo='pseudo.csv')
 CHECKPOINT_FILES = Files('checkpoint', weights='last-e{epoch}.safetensors', ema='last_ema-e{epoch}.safetensors', opt='opt-e{epoch}.pth')
 OLD_CHECKPOINT_FILES = Files('checkpoint (boostclf 0.1)', weights='last.safetensors', ema='last_ema.safetensors', opt='opt.pth')

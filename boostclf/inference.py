@@ -8,7 +8,7 @@ Docs: https://boostclf.github.io/boostclf/inference.html.md"""
 from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import BoostclfError, write_csv, progress
+from .core import BoostclfError, write_csv, progress, is_main_process
 from .data import load_contest, Contest
 from .runs import Probs, Run, as_run, save_probs, load_probs, data_checksum, folds_checksum
 from .choices import TTA_MODES
@@ -49,11 +49,21 @@ def predict(run:str|Path|Run, # a run folder or `Run`
     if per_fold and not run.finished_folds(): raise BoostclfError(f"{run} has no finished fold to predict with on its own (per_fold)")
     each = folds + [k for k in (run.finished_folds() if per_fold else []) if k not in folds]
     per = {}
-    with torch.inference_mode(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
-        torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
-        for k in progress(each, what='predicted folds'):
-            model = run.model(k, device)
-            per[k] = np.mean([predict_squares(model, arr, pre, tta, bs, device, cfg.data.aug, n_aug) for arr in arrs.values()], 0, dtype=np.float64)
+    if cfg.train.features and tta in ('none', 'hflip'):  # the folds' heads on cached test features: one backbone pass per image and view, not one per fold
+        from boostclf.features import backbone_features, FEATURE_PASSES
+        views, n0 = ['plain', 'hflip'] if tta == 'hflip' else ['plain'], FEATURE_PASSES['images']
+        feats = backbone_features(cfg, contest.test_files(), device, views, bs, backbone=run.model(each[0], device).backbone, on_error='blank')
+        if FEATURE_PASSES['images'] > n0 and is_main_process(): print(f"test features were not cached: computed from the run's backbone copy ({len(contest.test)} images, {len(views)} view(s))", flush=True)
+        with torch.inference_mode():
+            for k in each:
+                head = run.model(k, device).head
+                per[k] = np.mean([head(torch.from_numpy(np.asarray(feats[v], np.float32)).to(device)).float().softmax(1).cpu().numpy() for v in views], 0, dtype=np.float64)
+    else:
+        with torch.inference_mode(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
+            torch.manual_seed(cfg.seed)  # `aug` passes are random: seeded, so a prediction is repeatable
+            for k in progress(each, what='predicted folds'):
+                model = run.model(k, device)
+                per[k] = np.mean([predict_squares(model, arr, pre, tta, bs, device, cfg.data.aug, n_aug) for arr in arrs.values()], 0, dtype=np.float64)
     def probs_of(ks, fold):
         return Probs(np.mean([per[k] for k in ks], 0).astype(np.float32), contest.test.image_path.values, contest.targets, contest.classes, np.full(len(contest.test), fold),
                      dict(kind='test', weights=run.summary.weights if run.file('summary').is_file() else 'raw', tta=tta,

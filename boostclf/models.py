@@ -14,8 +14,9 @@ from .choices import INTERPOLATIONS
 
 # %% auto #0
 __all__ = ['IMAGENET_STATS', 'model_stats', 'fixed_input_size', 'channels_last_ok', 'build_model', 'timm_body', 'is_token_model',
-           'param_groups', 'no_decay_params', 'layer_lrs', 'body_blocks', 'train_last_blocks', 'save_weights',
-           'load_state', 'load_weights', 'average_states', 'has_batchnorm', 'recompute_bn', 'input_config']
+           'param_groups', 'no_decay_params', 'layer_lrs', 'body_blocks', 'train_last_blocks', 'feature_backbone',
+           'feature_head', 'FeatureModel', 'save_weights', 'load_state', 'load_weights', 'average_states',
+           'has_batchnorm', 'recompute_bn', 'input_config']
 
 # %% ../nbs/07_models.ipynb #716c49cc
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
@@ -86,6 +87,7 @@ def timm_body(model:nn.Module, # from `build_model`: a timm model, or fastai's (
     "The timm model inside `model`"
     if isinstance(model, nn.Sequential) and len(model) == 2 and hasattr(model[0], 'model'): return model[0].model
     if hasattr(model, 'forward_features'): return model
+    if hasattr(getattr(model, 'backbone', None), 'forward_features') and hasattr(model, 'head'): return model.backbone  # a features run's `FeatureModel`
     raise BoostclfError(f"{type(model).__name__} is not a timm model or fastai's wrapping of one; build it with build_model")
 
 def is_token_model(body:nn.Module, # a timm model (`timm_body`)
@@ -96,7 +98,8 @@ def is_token_model(body:nn.Module, # a timm model (`timm_body`)
 def _body_and_head(model:nn.Module):
     "The timm body and the head parameters of a `build_model` network"
     body = timm_body(model)
-    return body, list((model[1] if body is not model else model.get_classifier()).parameters())
+    head = model.get_classifier() if body is model else model[1] if isinstance(model, nn.Sequential) else model.head
+    return body, list(head.parameters())
 
 def param_groups(model:nn.Module, # from `build_model`
                  per_block:bool=False, # timm's own layer groups of the body (`group_matcher`), for layer-wise LR decay
@@ -171,6 +174,41 @@ def train_last_blocks(model:nn.Module, # from `build_model`
     for p in model.parameters(): p.requires_grad_(id(p) in train)
     return _frozen_roots(model)
 
+
+# %% ../nbs/07_models.ipynb #ccfc6737
+def feature_backbone(cfg, # the experiment (a `Config`): its `model.*`, `data.img_size` and `seed`
+                    ) -> nn.Module:
+    "The frozen backbone: `model.name` without its classifier, pretrained weights (or a seeded initialisation), in eval mode, no gradients"
+    import timm
+    kw = _timm_kwargs(cfg.model, cfg.data.img_size)
+    with torch.random.fork_rng():
+        torch.manual_seed(cfg.seed)  # without pretrained weights: the same random backbone in every process and every run
+        m = timm.create_model(cfg.model.name, num_classes=0, **kw)
+    for p in m.parameters(): p.requires_grad_(False)
+    return m.eval()
+
+def feature_head(kind:str, # `model.head`: linear, mlp or fastai
+                 n_in:int, # feature size (the backbone's `num_features`)
+                 n_out:int, # classes
+                 hidden:int=512, # width of the MLP's hidden layers
+                 p:float=0.25, # the MLP's dropout
+                ) -> nn.Module:
+    "A head for pooled features"
+    if kind == 'linear': return nn.Linear(n_in, n_out)
+    if kind == 'mlp': return nn.Sequential(nn.Linear(n_in, hidden), nn.GELU(), nn.Dropout(p), nn.Linear(hidden, hidden), nn.GELU(), nn.Dropout(p), nn.Linear(hidden, n_out))
+    if kind == 'fastai':
+        from fastai.vision.learner import create_head
+        return create_head(n_in, n_out, pool=False)
+    raise BoostclfError(f"config key model.head: {kind!r} is not a head for features; use linear, mlp or fastai")
+
+class FeatureModel(nn.Module):
+    "A frozen timm backbone (pooled features) with a head trained on them: the image model of a features run"
+    def __init__(self, backbone:nn.Module, # timm model without classifier (`feature_backbone`)
+                 head:nn.Module, # from `feature_head`
+                ):
+        super().__init__()
+        self.backbone, self.head = backbone, head
+    def forward(self, x): return self.head(self.backbone(x))
 
 # %% ../nbs/07_models.ipynb #4132398f
 def save_weights(model_or_state, # a module or a state dict

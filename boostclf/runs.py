@@ -250,8 +250,15 @@ class Run(os.PathLike):
         from boostclf.models import build_model, load_weights
         cfg = self.config
         arch = dataclasses.replace(cfg.model, pretrained=False, weights='')
-        m = build_model(arch, len(self.oof.targets) if self.file('oof').is_file() else self.contest(images='none').n_classes, cfg.data.img_size)
-        return load_weights(m, self.weights(fold)).to(torch.device(device or 'cpu')).eval()
+        n = len(self.oof.targets) if self.file('oof').is_file() else self.contest(images='none').n_classes
+        if cfg.train.features:  # the run's copy of its frozen backbone, with the fold's head on top
+            from boostclf.models import FeatureModel, feature_backbone, feature_head
+            bf = self.file('backbone')
+            if not bf.is_file(): raise BoostclfError(f"{bf} not found: a features run keeps its frozen backbone there; copy it back from where the run was, or train the run again")
+            backbone = load_weights(feature_backbone(dataclasses.replace(cfg, model=arch)), bf)
+            m = FeatureModel(backbone, load_weights(feature_head(cfg.model.head, backbone.num_features, n), self.weights(fold)))
+        else: m = load_weights(build_model(arch, n, cfg.data.img_size), self.weights(fold))
+        return m.to(torch.device(device or 'cpu')).eval()
 
 def as_run(run:str|Path|Run, # a run folder or a `Run`
            data:str|Path|None=None, # the data folder, if not where the run's config says

@@ -25,13 +25,14 @@ from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls, image_cache, tta_sizes, predict_squares
 from .images import Preprocess
 from .dedup import dropped_images, load_groups
-from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config, average_states, recompute_bn
+from .features import feature_dls
+from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config, average_states, recompute_bn, train_last_blocks, feature_backbone, feature_head
 from .contract import RUN_FILES, FOLD_FILES, ENSEMBLE_FILES, RunSummary, save_summary
 from .choices import PROB_BLENDS
 from .runs import Probs, Run, save_probs, load_probs, blend, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, barrier, unwrap, num_distrib, alone, init_distributed
 from .callbacks import (precision_callbacks, EMA, committed_checkpoint, Checkpoint, resume_files, ResumeOptimizer, EarlyStop, EpochLines,
-                                ChannelsLastInputs, SplitDecayOptim)
+                                ChannelsLastInputs, SplitDecayOptim, FrozenEval)
 
 # %% auto #0
 __all__ = ['LOSS_FUNCS', 'make_learner', 'group_lrs', 'init_from_run', 'DistillLoss', 'teacher_runs', 'teacher_probs',
@@ -44,7 +45,8 @@ LOSS_FUNCS = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothin
 def _opt(cfg, model):
     "torch's own AdamW or SGD (foreach kernels) under fastai's wrapper, which keeps fastai's schedules and freezing; no decay on norms, biases, embeddings"
     from functools import partial
-    return partial(SplitDecayOptim, opt=torch.optim.AdamW if cfg.train.opt == 'adamw' else partial(torch.optim.SGD, momentum=0.9), no_decay=no_decay_params(model))
+    nd = {id(p) for p in model.parameters() if p.ndim <= 1} if cfg.train.features else no_decay_params(model)  # a features head has no timm body
+    return partial(SplitDecayOptim, opt=torch.optim.AdamW if cfg.train.opt == 'adamw' else partial(torch.optim.SGD, momentum=0.9), no_decay=nd)
 
 def make_learner(cfg:Config, # the experiment
                  dls, # DataLoaders for the fold
@@ -53,9 +55,10 @@ def make_learner(cfg:Config, # the experiment
     "A fastai Learner for `cfg` on `dls`; nothing is frozen (`fine_tune` freezes for its first phase)"
     from fastai.metrics import F1Score
     from functools import partial
-    model = build_model(cfg.model, len(dls.vocab), cfg.data.img_size)
+    if cfg.train.features: model, split = feature_head(cfg.model.head, dls.n_features, len(dls.vocab)), lambda m: [list(m.parameters())]  # the head alone
+    else: model, split = build_model(cfg.model, len(dls.vocab), cfg.data.img_size), partial(param_groups, per_block=bool(cfg.model.llrd))
     learn = Learner(dls, model, loss_func=LOSS_FUNCS[cfg.train.loss](), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
-                    splitter=partial(param_groups, per_block=bool(cfg.model.llrd)), metrics=[accuracy, F1Score(average='macro')])
+                    splitter=split, metrics=[accuracy, F1Score(average='macro')])
     if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
     if progress_mode() != 'bars' or not is_main_process():  # a log file, CI, a pipe, another process: no bars
         learn.remove_cb(ProgressCallback)
@@ -85,6 +88,11 @@ def init_from_run(model:nn.Module, # from `build_model`, for this run's config
     if folds is not None and folds_checksum(prev.folds_table) != folds_checksum(folds):
         raise BoostclfError(f"config key model.init: {prev} has other folds than this run; use the same data, cv.n_folds and cv.groups, and its folds (cv.folds_file: {prev}, or the same cv.seed)")
     sd, own = load_state(prev.weights(fold)), model.state_dict()
+    if pc.train.features:  # linear probing, then fine-tuning: the run's frozen backbone with the fold's probed head on top
+        if cfg.model.head != 'linear' or cfg.train.features:
+            raise BoostclfError(f"config key model.init: {prev} is a features run; a fine-tune (train.features: false) starts from its head with model.head: linear in both runs")
+        cls = getattr(model, 'pretrained_cfg', {}).get('classifier') or 'head'
+        sd = {**load_state(prev.file('backbone')), **{f'{cls}.{k}': v for k, v in sd.items()}}
     for k, v in sd.items():
         if k in own and v.shape != own[k].shape and k.endswith('pos_embed'):
             from timm.layers import resample_abs_pos_embed
@@ -211,7 +219,7 @@ def _student_targets(cfg:Config, contest:Contest, folds:pd.DataFrame, fold:int, 
 # %% ../nbs/08_train.ipynb #adb8304f
 def _fit_callbacks(cfg:Config, device) -> list:
     cbs = precision_callbacks(cfg.train.precision, device)
-    if device.type == 'cuda' and channels_last_ok(cfg.model.name): cbs.append(ChannelsLastInputs())
+    if device.type == 'cuda' and channels_last_ok(cfg.model.name) and not cfg.train.features: cbs.append(ChannelsLastInputs())
     if num_distrib() > 1: cbs.append(DataParallel())  # launched as one of several processes (accelerate launch)
     if cfg.train.mixup: cbs.append(MixUp(cfg.train.mixup))
     if cfg.train.cutmix: cbs.append(CutMix(cfg.train.cutmix))
@@ -241,7 +249,8 @@ def fold_dls(cfg:Config, # the experiment
              extra:pd.DataFrame|None=None, # images that join the training split only (pseudo-labelled test images): file, class_name
              soft:np.ndarray|None=None, # per-image soft targets of training batches (`_student_targets`)
             ):
-    "The DataLoaders that training and `lr_find` use for `fold`"
+    "The DataLoaders that training and `lr_find` use for `fold`: images, or on the features road (`train.features`) cached features"
+    if cfg.train.features: return feature_dls(cfg, contest, folds, fold, device)
     ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
     return contest_dls(contest, folds, fold, img_size=cfg.data.img_size, resize=cfg.data.resize, arch=cfg.model.name, bs=cfg.train.bs,
                        aug=cfg.data.aug, cache=cfg.data.cache, device=device, interpolation=ic['interpolation'], extra=extra, soft=soft)
@@ -268,6 +277,8 @@ def fit_fold(cfg:Config, # the experiment
     if soft is not None: learn.loss_func = DistillLoss(cfg.train.kd_weight if cfg.train.teacher else 0.0, cfg.train.kd_temperature)
     dev = torch.device(learn.dls.device or 'cpu')
     cbs = _fit_callbacks(cfg, dev)
+    if cfg.train.train_blocks >= 0:  # the last blocks and the head train; the rest is frozen, in eval mode, with no optimiser state
+        cbs.append(FrozenEval(train_last_blocks(unwrap(learn.model), cfg.train.train_blocks)))
     st = committed_checkpoint(fold_dir) if resume else None
     start = st['epoch'] + 1 if st else 0
     # the history may already hold the epoch after the commit (killed between the two writes): resume from the committed epoch alone
@@ -318,7 +329,12 @@ def _finish_fold(learn:Learner, fold_dir:Path, oof:Probs|None=None) -> Path:
 def _oof_for(learn, cfg, contest, idx, fold, dsum, fsum) -> Probs:
     "Probabilities of the held-out fold, from the weights the fold keeps, with the views `train.oof_tta` asks for"
     tta = cfg.train.oof_tta
-    if tta == 'none':
+    if cfg.train.features and tta == 'hflip':  # the head on the cached plain and flipped features of the held-out images
+        head = unwrap(learn.model).eval(); dev = next(head.parameters()).device
+        with torch.inference_mode(), alone():
+            probs = np.mean([head(torch.from_numpy(np.asarray(learn.dls.features[v][idx], np.float32)).to(dev)).float().softmax(1).cpu().numpy()
+                             for v in ('plain', 'hflip')], 0).astype(np.float32)
+    elif tta == 'none':
         with alone(): probs = learn.get_preds(dl=learn.dls.valid)[0].float().numpy()
     else:  # the held-out squares at each size the test set gets, through the same predictor as the test set
         pre = Preprocess.from_dict(input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize))
@@ -406,6 +422,8 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
             print(f"{len(bad)} training row(s) left out (data.skip_bad): listed in {run.file('skipped')}")
         ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
         write_json(ic, run.file('preprocess'))
+        if cfg.train.features and not run.file('backbone').is_file():  # one copy of the frozen backbone serves every fold's head: the run needs no hub or pretrained file again
+            save_weights(feature_backbone(cfg), run.file('backbone'))
         if num_distrib() > 1 and cfg.data.cache:  # build the image cache once, before the other processes read it
             from boostclf.loaders import image_cache
             image_cache(contest.train_files(), cfg.data.img_size, cfg.data.resize, interpolation=ic['interpolation'])

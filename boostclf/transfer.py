@@ -6,10 +6,10 @@ Docs: https://boostclf.github.io/boostclf/transfer.html.md"""
 
 # %% ../nbs/09a_transfer.ipynb #4d0afb6b
 from __future__ import annotations
-import json, math
+import json, math, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .config import load_config
+from .config import load_config, DataCfg
 from .data import load_contest
 from .demo import make_demo_contest
 from .loaders import image_cache, default_cache_dir
@@ -63,7 +63,7 @@ def demo_checkpoint(root:str|Path|None=None, # cache folder (default: under `def
         return save_weights(model.state_dict(), out)  # timm's own keys, classifier included: what a downloaded checkpoint holds
 
 # %% ../nbs/09a_transfer.ipynb #fd21f08a
-ARMS = ('full fine-tune', 'frozen body', 'from scratch')
+ARMS = ('full fine-tune', 'frozen body', 'frozen, eval mode', 'features road', 'from scratch')
 
 def transfer_runs(checkpoint:str|Path, # a pretrained timm checkpoint (safetensors)
                   data:str|Path, # the target demo contest (its manifest holds the hidden answer key)
@@ -75,20 +75,26 @@ def transfer_runs(checkpoint:str|Path, # a pretrained timm checkpoint (safetenso
                   n_folds:int=4, # folds of the split; only fold 0 is trained
                   bs:int=16, # batch size
                   arms:tuple=ARMS, # which arms to run
+                  frozen_aug:str='none', # augmentation of the two truly frozen arms (the features road caches no augmented view by default); the others use the config's default
                  ) -> pd.DataFrame:
-    "Train the same fold three ways (full fine-tuning, frozen pretrained body, from scratch) and score each on the hidden test key"
+    "Train the same fold several ways (full fine-tuning, fastai's frozen body, a truly frozen body, the features road, from scratch) and score each on the hidden test key"
     from boostclf.demo import load_manifest
     key = load_manifest(data)['answers']
     rows = []
     for arm in arms:
         model = dict(name=name, head='linear', pretrained=arm != 'from scratch', weights=str(checkpoint) if arm != 'from scratch' else '')
         train = dict(epochs=epochs, lr=lr, bs=bs, schedule='fine_tune' if arm == 'frozen body' else 'one_cycle', freeze_epochs=epochs)
-        cfg = load_config(dict(data=dict(path=str(data), img_size=img_size), model=model, train=train, cv=dict(n_folds=n_folds, folds=[0]),
-                               seed=0, output=str(Path(out)/arm.replace(' ', '_'))))
+        if arm == 'frozen, eval mode': train['train_blocks'] = 0   # the body frozen in eval mode: no gradients, no batch-norm drift
+        if arm == 'features road': train['features'] = True
+        aug = frozen_aug if arm in ('frozen, eval mode', 'features road') else DataCfg.aug
+        cfg = load_config(dict(data=dict(path=str(data), img_size=img_size, aug=aug), model=model, train=train, cv=dict(n_folds=n_folds, folds=[0]),
+                               seed=0, output=str(Path(out)/arm.replace(' ', '_').replace(',', ''))))
+        t0 = time.perf_counter()
         run = fit_folds(cfg, device='cpu')
+        seconds = time.perf_counter() - t0
         p = predict(run, device='cpu')
         truth = np.array([key[i] for i in p.image_path])
-        rows.append(dict(arm=arm, epochs=epochs, oof_accuracy=run.summary['oof_accuracy'], test_accuracy=float((p.pred_targets == truth).mean()),
+        rows.append(dict(arm=arm, epochs=epochs, aug=aug, seconds=seconds, oof_accuracy=run.summary['oof_accuracy'], test_accuracy=float((p.pred_targets == truth).mean()),
                          run=str(run.path)))
     return pd.DataFrame(rows)
 
@@ -97,8 +103,8 @@ def demo_transfer(root:str|Path|None=None, # cache folder (default: under `defau
                  ) -> pd.DataFrame:
     "`transfer_runs` on the demo target contest from `demo_checkpoint`, trained once and then reused (this page and the tutorial show it)"
     import fcntl, hashlib, inspect, shutil, boostclf
-    from boostclf import transfer as _tr, train as _t, loaders as _l, models as _m, runs as _r, data as _d, demo as _dm, inference as _i
-    src = ''.join(inspect.getsource(m) for m in (_tr, _t, _l, _m, _r, _d, _dm, _i))
+    from boostclf import transfer as _tr, train as _t, loaders as _l, models as _m, runs as _r, data as _d, demo as _dm, inference as _i, features as _f
+    src = ''.join(inspect.getsource(m) for m in (_tr, _t, _l, _m, _r, _d, _dm, _i, _f))
     key = hashlib.sha256((boostclf.__version__ + src).encode()).hexdigest()[:12]
     root = Path(root or default_cache_dir()/'demo_transfer')/key
     root.mkdir(parents=True, exist_ok=True)
