@@ -24,7 +24,7 @@ REMOVAL_ACTIONS = ('drop', 'review') # what a removal plan does with a training 
 ON_ERROR = ('raise', 'blank') # what the image cache does with a file it cannot read: stop, or cache a white square
 
 # %% ../nbs/00_choices.ipynb #68e0cf55
-HEADS = ('fastai', 'linear', 'mlp') # classifier heads (`model.head`): fastai's pooled head, timm's own linear classifier, or (features road) a three-layer MLP
+HEADS = ('fastai', 'linear', 'mlp', 'knn') # classifier heads (`model.head`): fastai's pooled head, timm's own linear classifier, or on the features road a three-layer MLP or cosine k-nearest neighbours
 LOSSES = ('ce', 'label_smoothing', 'focal') # training losses (`train.loss`)
 OPTIMIZERS = ('adamw', 'sgd') # optimisers (`train.opt`)
 SCHEDULES = ('one_cycle', 'fine_tune', 'flat_cos') # learning-rate schedules (`train.schedule`)

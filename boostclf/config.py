@@ -40,7 +40,9 @@ class ModelCfg:
     name: str = 'resnet18' # any timm model name
     pretrained: bool = False # start from pretrained weights (from `weights` if set, else timm's hub)
     weights: str = '' # a local safetensors or state-dict file with pretrained weights (offline clusters)
-    head: str = 'fastai' # fastai (pooling + MLP head), linear (pooling + one linear layer) or, on the features road, mlp (three linear layers)
+    head: str = 'fastai' # fastai (pooling + MLP head), linear (pooling + one linear layer) or, on the features road, mlp (three linear layers) or knn (cosine nearest neighbours)
+    knn_k: int = 0 # neighbours of the knn head (0: chosen on each fold's training images)
+    knn_tau: float = 0.0 # softmax temperature of the knn head (0: chosen on each fold's training images)
     drop_path: float = 0.0 # stochastic-depth rate, for models that support it
     llrd: float = 0.0 # layer-wise learning-rate decay per timm layer group, e.g. 0.75 (0: off)
     grad_checkpointing: bool = False # recompute activations in the backward pass (timm's set_grad_checkpointing): less memory, slower
@@ -108,7 +110,7 @@ CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head':
            'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'train.oof_tta': OOF_TTA_MODES, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
-          'train.ema': (0, 0.999999), 'data.pseudo_threshold': (0, 1), 'train.kd_weight': (0, 1), 'train.kd_temperature': (0.05, 100), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'train.train_blocks': (-1, 10_000), 'data.feature_views': (0, 64), 'cv.n_folds': (2, 100)}
+          'train.ema': (0, 0.999999), 'data.pseudo_threshold': (0, 1), 'train.kd_weight': (0, 1), 'train.kd_temperature': (0.05, 100), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'train.train_blocks': (-1, 10_000), 'data.feature_views': (0, 64), 'model.knn_k': (0, 100_000), 'model.knn_tau': (0, 100), 'cv.n_folds': (2, 100)}
 
 def _coerce(key:str, value, typ):
     "`value` as type `typ`, or an error naming `key`"
@@ -181,8 +183,10 @@ def validate_config(cfg:Config) -> Config:
         if cfg.train.schedule == 'fine_tune': clash.append('train.schedule: fine_tune')
         if cfg.train.oof_tta == 'multiscale': clash.append('train.oof_tta: multiscale')
         if clash: raise BoostclfError(f"config keys train.features and {clash[0]}: the features road trains a head on a frozen backbone's cached features, which {clash[0]} does not apply to; turn one of them off")
+        knn_off = [k for k, on in (('train.ema', cfg.train.ema), ('train.average', cfg.train.average)) if on]
+        if cfg.model.head == 'knn' and knn_off: raise BoostclfError(f"config key {knn_off[0]}: the knn head is fitted, not trained epoch by epoch, so it has no weights to average; turn {knn_off[0]} off")
     else:
-        if cfg.model.head == 'mlp': raise BoostclfError("config key model.head: mlp is a head for cached features; set train.features: true, or use fastai or linear")
+        if cfg.model.head in ('mlp', 'knn'): raise BoostclfError(f"config key model.head: {cfg.model.head} is a head for cached features; set train.features: true, or use fastai or linear")
         if cfg.data.feature_views: raise BoostclfError("config key data.feature_views: views are cached for the features road; set train.features: true, or data.feature_views: 0")
     if cfg.train.mixup and cfg.train.cutmix: raise BoostclfError("config keys train.mixup and train.cutmix: use one of them, not both")
     if cfg.model.weights and not cfg.model.pretrained:

@@ -320,6 +320,8 @@ def save_vote(members:list, # submission CSVs (anyone's) or boostclf test probab
 def _same_recipe(runs:list):
     "Refuse soup members that differ in architecture, head, preprocessing, data or folds"
     first = runs[0]
+    feats = [str(r) for r in runs if r.config.train.features]
+    if feats: raise BoostclfError(f"soup member {feats[0]} is a features run: a soup averages fine-tuned networks; blend features runs' probabilities instead (boostclf-ensemble)")
     for r in runs[1:]:
         a, b = first.config.model, r.config.model
         if (a.name, a.head) != (b.name, b.head): raise BoostclfError(f"soup members {first} and {r} differ in model ({a.name}, {a.head} head vs {b.name}, {b.head} head): only one architecture averages")

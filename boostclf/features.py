@@ -13,11 +13,12 @@ from .core import BoostclfError, atomic_path, progress, log_line
 from .config import Config
 from .data import Contest
 from .images import Preprocess
-from .models import input_config, feature_backbone
+from .models import input_config, feature_backbone, KNNHead
 from .loaders import image_cache, cache_key, default_cache_dir, cache_limit, _cache_lock, _evict, _batches, _aug
 
 # %% auto #0
-__all__ = ['FEATURE_PASSES', 'backbone_id', 'feature_views', 'feature_key', 'backbone_features', 'feature_dls']
+__all__ = ['FEATURE_PASSES', 'KNN_KS', 'KNN_TAUS', 'backbone_id', 'feature_views', 'feature_key', 'backbone_features',
+           'feature_dls', 'fit_knn']
 
 # %% ../nbs/07e_features.ipynb #dd7dbd82
 def backbone_id(model:nn.Module, # a backbone (`feature_backbone`, or a run's copy loaded into one)
@@ -129,3 +130,37 @@ def feature_dls(cfg:Config, # the experiment (`train.features`)
                       DataLoader(_FeatureRows([feats['plain']], va, y, False), bs=bs), device=device)
     dls.vocab, dls.n_features, dls.features = list(contest.classes), feats['plain'].shape[1], feats
     return dls
+
+# %% ../nbs/07e_features.ipynb #a191413c
+KNN_KS, KNN_TAUS = (1, 3, 5, 10, 20, 50), (0.01, 0.03, 0.07, 0.1, 0.3)  # the grid `fit_knn` chooses k and tau from
+
+def _loo_topk(x:torch.Tensor, kmax:int, chunk:int=1024) -> tuple:
+    "Each row's `kmax` most similar other rows by cosine similarity, the row itself left out: (similarities, indices)"
+    xn = nn.functional.normalize(x.float(), dim=1)
+    sims, idx = [], []
+    for i in range(0, len(xn), chunk):
+        s = xn[i:i + chunk] @ xn.T
+        s[torch.arange(len(s)), torch.arange(i, i + len(s))] = -float('inf')
+        t = s.topk(kmax, dim=1); sims.append(t.values); idx.append(t.indices)
+    return torch.cat(sims), torch.cat(idx)
+
+def fit_knn(feats, # (N, D) training features of the fold
+            labels, # (N,) their class indices
+            n_classes:int, # classes
+            k:int=0, # neighbours (0: chosen from `KNN_KS`)
+            tau:float=0.0, # softmax temperature (0: chosen from `KNN_TAUS`)
+           ) -> KNNHead:
+    "A `KNNHead` over `feats`, k and tau chosen by leave-one-out log loss on these same rows (no held-out image involved)"
+    x, y = torch.as_tensor(np.asarray(feats, np.float32)), torch.as_tensor(np.asarray(labels)).long()
+    if len(x) < 2: raise BoostclfError(f"the knn head needs at least two training images in a fold, not {len(x)}")
+    ks = [min(k, len(x) - 1)] if k else ([c for c in KNN_KS if c < len(x)] or [1])
+    top, idx = _loo_topk(x, max(ks))
+    best = None
+    for kk in ks:
+        for t in ([tau] if tau else KNN_TAUS):
+            p = torch.zeros(len(x), n_classes).scatter_add_(1, y[idx[:, :kk]], (top[:, :kk] / t).softmax(1))
+            nll = float(-p.gather(1, y[:, None]).clamp_min(1e-8).log().mean())
+            if best is None or nll < best[0]: best = (nll, kk, t)
+    head = KNNHead(x.shape[1], n_classes).set_bank(x, y, best[1], best[2])
+    head.loo_log_loss = best[0]
+    return head

@@ -15,7 +15,7 @@ from .choices import INTERPOLATIONS
 # %% auto #0
 __all__ = ['IMAGENET_STATS', 'model_stats', 'fixed_input_size', 'channels_last_ok', 'build_model', 'timm_body', 'is_token_model',
            'param_groups', 'no_decay_params', 'layer_lrs', 'body_blocks', 'train_last_blocks', 'feature_backbone',
-           'feature_head', 'FeatureModel', 'save_weights', 'load_state', 'load_weights', 'average_states',
+           'feature_head', 'KNNHead', 'FeatureModel', 'save_weights', 'load_state', 'load_weights', 'average_states',
            'has_batchnorm', 'recompute_bn', 'input_config']
 
 # %% ../nbs/07_models.ipynb #716c49cc
@@ -199,7 +199,33 @@ def feature_head(kind:str, # `model.head`: linear, mlp or fastai
     if kind == 'fastai':
         from fastai.vision.learner import create_head
         return create_head(n_in, n_out, pool=False)
-    raise BoostclfError(f"config key model.head: {kind!r} is not a head for features; use linear, mlp or fastai")
+    if kind == 'knn': return KNNHead(n_in, n_out)
+    raise BoostclfError(f"config key model.head: {kind!r} is not a head for features; use linear, mlp, fastai or knn")
+
+class KNNHead(nn.Module):
+    "Cosine k-nearest neighbours over a bank of training features: log of a softmax, at temperature `tau`, over the k most similar rows' similarities, summed by class"
+    def __init__(self, n_in:int, # feature size
+                 n_out:int, # classes
+                ):
+        super().__init__()
+        self.n_out = n_out
+        self.register_buffer('bank', torch.zeros(0, n_in)); self.register_buffer('labels', torch.zeros(0, dtype=torch.long))
+        self.register_buffer('k', torch.tensor(1)); self.register_buffer('tau', torch.tensor(0.07, dtype=torch.float64))
+    def set_bank(self, feats:torch.Tensor, labels:torch.Tensor, k:int, tau:float):
+        "Keep `feats` (normalised) and their class indices as the bank; `k` neighbours at temperature `tau`"
+        self.bank, self.labels = nn.functional.normalize(feats.float(), dim=1), labels.long()
+        self.k, self.tau = torch.tensor(int(k)), torch.tensor(float(tau), dtype=torch.float64)  # tau kept exactly as chosen
+        return self
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for n in ('bank', 'labels'):  # a saved bank has its own number of rows
+            if prefix + n in state_dict: setattr(self, n, torch.empty_like(state_dict[prefix + n]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+    def forward(self, x):
+        sims = nn.functional.normalize(x.float(), dim=1) @ self.bank.T
+        top, idx = sims.topk(min(int(self.k), len(self.bank)), dim=1)
+        w = (top / self.tau).softmax(1)
+        p = torch.zeros(len(x), self.n_out, device=x.device).scatter_add_(1, self.labels[idx], w)
+        return p.clamp_min(1e-8).log()  # log-probabilities: a softmax (fastai's activation, prediction) gives the probabilities back
 
 class FeatureModel(nn.Module):
     "A frozen timm backbone (pooled features) with a head trained on them: the image model of a features run"

@@ -25,7 +25,7 @@ from .data import Contest, load_contest, make_folds, save_folds, load_folds
 from .loaders import contest_dls, image_cache, tta_sizes, predict_squares
 from .images import Preprocess
 from .dedup import dropped_images, load_groups
-from .features import feature_dls
+from .features import feature_dls, fit_knn
 from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config, average_states, recompute_bn, train_last_blocks, feature_backbone, feature_head
 from .contract import RUN_FILES, FOLD_FILES, ENSEMBLE_FILES, RunSummary, save_summary
 from .choices import PROB_BLENDS
@@ -269,6 +269,7 @@ def fit_fold(cfg:Config, # the experiment
     fold_dir = Run(run_dir).fold_dir(fold); fold_dir.mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed + (1000 if fold is None else fold), reproducible=cfg.train.deterministic)
     torch.backends.cudnn.benchmark = not cfg.train.deterministic  # cuDNN's autotuner picks the fastest kernels unless reproducibility is asked for
+    if cfg.train.features and cfg.model.head == 'knn': return _fit_knn_fold(cfg, contest, folds, fold, fold_dir, device)
     extra, soft = None, None
     if fold is not None and (cfg.data.pseudo or cfg.train.teacher):  # a student: fold k learns from the teacher's fold k only
         extra, soft, table = _student_targets(cfg, contest, folds, fold, device)
@@ -318,6 +319,25 @@ def fit_fold(cfg:Config, # the experiment
     learn.history = pd.read_csv(FOLD_FILES.at(fold_dir, 'history'))
     return learn
 
+def _fit_knn_fold(cfg:Config, contest:Contest, folds:pd.DataFrame, fold:int|None, fold_dir:Path, device) -> Learner:
+    "`fit_fold` for the knn head: fitted on the fold's training features (k and tau by leave-one-out), not trained; its history is one row"
+    dls = feature_dls(cfg, contest, folds, fold, device)
+    tr, va = dls.train.dataset.rows, dls.valid.dataset.rows
+    y = dls.train.dataset.y
+    head = fit_knn(dls.features['plain'][tr], y[tr], len(dls.vocab), cfg.model.knn_k, cfg.model.knn_tau)
+    with torch.inference_mode():
+        logp = head(torch.from_numpy(np.asarray(dls.features['plain'][va], np.float32)))
+    yv = y[va]
+    acc = float((logp.argmax(1) == yv).float().mean())
+    row = dict(train_loss=head.loo_log_loss, valid_loss=float(nn.functional.nll_loss(logp, yv)), accuracy=acc, epoch=0)
+    if is_main_process():
+        write_csv(pd.DataFrame([row]), FOLD_FILES.at(fold_dir, 'history'))
+        if progress_mode() in ('lines', 'epochs'): print(f"knn head: k {int(head.k)}, tau {float(head.tau):g} (leave-one-out log loss {head.loo_log_loss:.4f} on the training images); held-out accuracy {acc:.4f}", flush=True)
+    learn = Learner(dls, head.to(dls.device or "cpu"), loss_func=CrossEntropyLossFlat(), metrics=[accuracy])  # its softmax turns the log-probabilities back into probabilities
+    learn.remove_cb(ProgressCallback)
+    learn.weights_kind, learn.averaged, learn.history = 'raw', None, pd.DataFrame([row])
+    return learn
+
 def _finish_fold(learn:Learner, fold_dir:Path, oof:Probs|None=None) -> Path:
     "Keep the fold's final weights (and its OOF file), then delete what only resume needed"
     w = save_weights(unwrap(learn.model), FOLD_FILES.at(fold_dir, 'weights'))  # weights first: a fold with an OOF file always has its weights
@@ -329,11 +349,11 @@ def _finish_fold(learn:Learner, fold_dir:Path, oof:Probs|None=None) -> Path:
 def _oof_for(learn, cfg, contest, idx, fold, dsum, fsum) -> Probs:
     "Probabilities of the held-out fold, from the weights the fold keeps, with the views `train.oof_tta` asks for"
     tta = cfg.train.oof_tta
-    if cfg.train.features and tta == 'hflip':  # the head on the cached plain and flipped features of the held-out images
-        head = unwrap(learn.model).eval(); dev = next(head.parameters()).device
+    if cfg.train.features:  # the head on the held-out images' cached features: plain, and with `hflip` the flipped ones too
+        head = unwrap(learn.model).eval(); dev = learn.dls.device or 'cpu'  # (the knn head has buffers, no parameters)
         with torch.inference_mode(), alone():
             probs = np.mean([head(torch.from_numpy(np.asarray(learn.dls.features[v][idx], np.float32)).to(dev)).float().softmax(1).cpu().numpy()
-                             for v in ('plain', 'hflip')], 0).astype(np.float32)
+                             for v in (('plain', 'hflip') if tta == 'hflip' else ('plain',))], 0).astype(np.float32)
     elif tta == 'none':
         with alone(): probs = learn.get_preds(dl=learn.dls.valid)[0].float().numpy()
     else:  # the held-out squares at each size the test set gets, through the same predictor as the test set
