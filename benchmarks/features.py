@@ -17,6 +17,7 @@ run) and the blocks-0 arm against the features arm. With `--contest-shape` it al
 Asserts nothing; removes its runs and caches when done.
 
     python benchmarks/features.py                  # demo target: 10 classes x 20 images, 48 px, epochs 1 5 20
+    python benchmarks/features.py --img-size 96    # the same at 96 px, where the backbone is a larger share of an epoch
     python benchmarks/features.py --contest-shape  # and the contest's shape (long: it draws 25k images)
     python benchmarks/features.py --quick          # seconds, for the tests
 """
@@ -48,6 +49,7 @@ def _drop_features(cache:Path):
 @call_parse
 def main(quick:store_true=False, # seconds: a tiny contest, one budget
          epochs:str='1 5 20', # head epochs, space-separated
+         img_size:int=48, # input side (the checkpoint was pretrained at 48 px; larger inputs make the backbone a larger share of each epoch)
          contest_shape:store_true=False, # also time the contest's shape: resnet18 at 128 px, features once then a 5-fold linear head
          threads:int=2, # torch threads
         ):
@@ -66,7 +68,7 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
     from boostclf.train import fit_folds
     torch.set_num_threads(threads)
     budgets = [1, 2] if quick else [int(e) for e in epochs.split()]
-    img_size, bs, lr = (32, 8, 1e-2) if quick else (48, 16, 1e-2)
+    img_size, bs, lr = (32, 8, 1e-2) if quick else (img_size, 16, 1e-2)
     cache = work/'cache'
     try:
         ckpt = demo_checkpoint(work/'ckpt', n_classes=6, per_class=10, epochs=2) if quick else demo_checkpoint(shared)
