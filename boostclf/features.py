@@ -14,7 +14,9 @@ from .config import Config
 from .data import Contest
 from .images import Preprocess
 from .models import input_config, feature_backbone, KNNHead
+from .distributed import barrier
 from .loaders import image_cache, cache_key, default_cache_dir, cache_limit, _cache_lock, _evict, _batches, _aug
+from fastai.torch_core import num_distrib, rank_distrib
 
 # %% auto #0
 __all__ = ['FEATURE_PASSES', 'KNN_KS', 'KNN_TAUS', 'backbone_id', 'feature_views', 'feature_key', 'backbone_features',
@@ -84,17 +86,36 @@ def backbone_features(cfg:Config, # the experiment
     pre, bs = Preprocess.from_dict(ic), bs or cfg.train.bs
     arr = image_cache(files, pre.img_size, pre.resize, cache_dir, interpolation=pre.interpolation, on_error=on_error)
     model = model.to(dev).eval()
+    # with several processes (`boostclf-train --num-processes`), each takes its own run of whole batches, so that every batch
+    # (and its augmentation seed) is the one a single process would make; the main process joins the parts and writes the cache
+    n_proc, rank = num_distrib() or 1, rank_distrib() or 0
+    n_b = -(-len(arr) // bs); per = -(-n_b // n_proc)
+    first, last = min(n_b, rank * per), min(n_b, (rank + 1) * per)
     parts = {v: [] for v in todo}
     with torch.inference_mode():
-        for b, x in enumerate(progress(_batches(arr, bs, dev), total=-(-len(arr) // bs), what='backbone feature batches')):
+        for b, x in zip(range(first, last), progress(_batches(arr[first * bs:last * bs], bs, dev), total=last - first, what='backbone feature batches')):
             for v in todo: parts[v].append(model(pre.normalize(_view(x, v, cfg, b))).float().cpu().numpy().astype(np.float16))
             FEATURE_PASSES['images'] += len(x) * len(todo)
-    for v in todo:
-        out[v] = np.concatenate(parts[v]) if parts[v] else np.zeros((0, model.num_features), np.float16)
-        with atomic_path(dest[v]) as tmp:
-            with open(tmp, 'wb') as fh: np.save(fh, out[v])
-    with _cache_lock(d): _evict(dest[todo[-1]], d, cache_limit())
-    log_line(f"features: {len(files)} images x {len(todo)} view(s) through {cfg.model.name}")
+    mine = {v: np.concatenate(parts[v]) if parts[v] else np.zeros((0, model.num_features), np.float16) for v in todo}
+    if n_proc > 1:
+        part = lambda v, r: d/f".{dest[v].stem}.part{r}.npy"
+        for v in todo:
+            with atomic_path(part(v, rank)) as tmp:
+                with open(tmp, 'wb') as fh: np.save(fh, mine[v])
+        barrier()
+        if rank == 0:
+            for v in todo:
+                mine[v] = np.concatenate([np.load(part(v, r)) for r in range(n_proc)])
+                for r in range(n_proc): part(v, r).unlink()
+    if rank == 0:
+        for v in todo:
+            with atomic_path(dest[v]) as tmp:
+                with open(tmp, 'wb') as fh: np.save(fh, mine[v])
+        with _cache_lock(d): _evict(dest[todo[-1]], d, cache_limit())
+    if n_proc > 1: barrier()  # the cache is written: every process reads the whole of it
+    for v in todo: out[v] = mine[v] if rank == 0 else np.load(dest[v])
+    mine_n = min(len(arr), last * bs) - min(len(arr), first * bs)
+    log_line(f"features: {len(files)} images x {len(todo)} view(s) through {cfg.model.name}" + (f" ({n_proc} processes; the main one: {mine_n} images)" if n_proc > 1 else ""))
     return out
 
 # %% ../nbs/07e_features.ipynb #aef60c1f
