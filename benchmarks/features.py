@@ -46,11 +46,34 @@ def _arm_config(arm, data, ckpt, out, epochs, img_size, bs, lr, name='resnet10t'
 def _drop_features(cache:Path):
     for f in cache.glob('*-features.npy'): f.unlink()
 
+def _contest_shape(work:Path, threads:int):
+    "The contest's shape: 500 classes x 30 training images, 10k test images; resnet18 at 128 px, random weights (timing only)"
+    from boostclf.demo import make_demo_contest
+    from boostclf.data import load_contest
+    from boostclf.config import load_config
+    from boostclf.features import backbone_features
+    from boostclf.models import save_weights
+    from boostclf.train import fit_folds
+    import timm
+    t0 = time.perf_counter()
+    data = make_demo_contest(work/'shape', n_classes=500, per_class=30, n_test=10_000, seed=0, plant=False, size_range=(160, 320))
+    made = time.perf_counter() - t0
+    ckpt = work/'resnet18.safetensors'; save_weights(timm.create_model('resnet18'), ckpt)
+    cfg = load_config(dict(data=dict(path=str(data), img_size=128, aug='none'), model=dict(name='resnet18', head='linear', pretrained=True, weights=str(ckpt)),
+                           train=dict(features=True, epochs=10, bs=256, lr=1e-2), cv=dict(n_folds=5), output=str(work/'shape_run')))
+    c = load_contest(data)
+    t0 = time.perf_counter(); backbone_features(cfg, c.train_files(), 'cpu'); feats = time.perf_counter() - t0
+    t0 = time.perf_counter(); run = fit_folds(cfg, device='cpu'); heads = time.perf_counter() - t0
+    print(f"\ncontest shape (500 classes, {len(c.train)} training images; drawn in {made:.0f} s), resnet18 at 128 px, {threads} threads: "
+          f"features of 2 views {feats:.0f} s ({2 * len(c.train) / feats:.0f} images/s), then a 5-fold linear head, 10 epochs, from the cache: {heads:.0f} s "
+          f"(OOF accuracy of random weights {run.summary.oof_accuracy:.3f}: timing only)")
+
 @call_parse
 def main(quick:store_true=False, # seconds: a tiny contest, one budget
          epochs:str='1 5 20', # head epochs, space-separated
          img_size:int=48, # input side (the checkpoint was pretrained at 48 px; larger inputs make the backbone a larger share of each epoch)
          contest_shape:store_true=False, # also time the contest's shape: resnet18 at 128 px, features once then a 5-fold linear head
+         shape_only:store_true=False, # time the contest's shape alone
          threads:int=2, # torch threads
         ):
     "Print seconds, backbone passes and held-out accuracy of the features road, a truly frozen body and fastai's freeze, and their ratios"
@@ -71,6 +94,7 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
     img_size, bs, lr = (32, 8, 1e-2) if quick else (img_size, 16, 1e-2)
     cache = work/'cache'
     try:
+        if shape_only: return _contest_shape(work, threads)
         ckpt = demo_checkpoint(work/'ckpt', n_classes=6, per_class=10, epochs=2) if quick else demo_checkpoint(shared)
         target = make_demo_contest(work/'target', n_classes=4 if quick else 10, per_class=8 if quick else 20, n_test=4 if quick else 100, seed=0, plant=False)
         contest = load_contest(target)
@@ -103,25 +127,3 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
         shutil.rmtree(work, ignore_errors=True)
         if saved_cache is None: os.environ.pop('BOOSTCLF_CACHE', None)
         else: os.environ['BOOSTCLF_CACHE'] = saved_cache
-
-def _contest_shape(work:Path, threads:int):
-    "The contest's shape: 500 classes x 30 training images, 10k test images; resnet18 at 128 px, random weights (timing only)"
-    from boostclf.demo import make_demo_contest
-    from boostclf.data import load_contest
-    from boostclf.config import load_config
-    from boostclf.features import backbone_features
-    from boostclf.models import save_weights
-    from boostclf.train import fit_folds
-    import timm
-    t0 = time.perf_counter()
-    data = make_demo_contest(work/'shape', n_classes=500, per_class=30, n_test=10_000, seed=0, plant=False, size_range=(160, 320))
-    made = time.perf_counter() - t0
-    ckpt = work/'resnet18.safetensors'; save_weights(timm.create_model('resnet18'), ckpt)
-    cfg = load_config(dict(data=dict(path=str(data), img_size=128, aug='none'), model=dict(name='resnet18', head='linear', pretrained=True, weights=str(ckpt)),
-                           train=dict(features=True, epochs=10, bs=256, lr=1e-2), cv=dict(n_folds=5), output=str(work/'shape_run')))
-    c = load_contest(data)
-    t0 = time.perf_counter(); backbone_features(cfg, c.train_files(), 'cpu'); feats = time.perf_counter() - t0
-    t0 = time.perf_counter(); run = fit_folds(cfg, device='cpu'); heads = time.perf_counter() - t0
-    print(f"\ncontest shape (500 classes, {len(c.train)} training images; drawn in {made:.0f} s), resnet18 at 128 px, {threads} threads: "
-          f"features of 2 views {feats:.0f} s ({2 * len(c.train) / feats:.0f} images/s), then a 5-fold linear head, 10 epochs, from the cache: {heads:.0f} s "
-          f"(OOF accuracy of random weights {run.summary.oof_accuracy:.3f}: timing only)")
