@@ -150,7 +150,7 @@ def boostclf_screen(
     models:Annotated[str, "timm model names to screen", dict(nargs='*')]=None,
     models_file:str=None, # a text file of timm model names, one a line (# starts a comment)
     weights_dir:str=None, # local pretrained checkpoints named after their models, <name>.safetensors or .pth (offline clusters; with model.pretrained)
-    out:Annotated[str, "the screen's folder: a run per model, screen.csv, screen.png", dict(required=True)]=None,
+    out:Annotated[str, "the screen's folder: a run per model, its table and its figure", dict(required=True)]=None,
     device:str=None, # where each model runs, e.g. cuda, cpu (default: the GPU if there is one)
     timeout:float=None, # seconds a model may take before it is stopped and its row says so
 ):
@@ -163,7 +163,8 @@ def boostclf_screen(
     try: table = screen(config, names, out, weights_dir, device, timeout)
     except BoostclfError as e: sys.exit(f"boostclf-screen: {e}")
     print(table.to_string(index=False, float_format=lambda v: f'{v:.4g}'))
-    print(f"table:  {Path(out)/'screen.csv'}\nfigure: {Path(out)/'screen.png'}")
+    from boostclf.contract import SCREEN_FILES
+    print(f"table:  {SCREEN_FILES.at(out, 'table')}\nfigure: {SCREEN_FILES.at(out, 'figure')}")
 
 
 # %% ../nbs/90_cli.ipynb #8b6a6616

@@ -14,8 +14,9 @@ from .core import BoostclfError, write_json
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'FOLD_FILES', 'CHECKPOINT_FILES', 'OLD_CHECKPOINT_FILES', 'EDA_FILES', 'DEDUP_FILES', 'ERROR_FILES',
-           'CAM_FILES', 'ENSEMBLE_FILES', 'SWEEP_FILES', 'REPORT_FILES', 'JOB_FILES', 'TRANSFER_FILES', 'WEIGHTS_FILE',
-           'CONTRACT', 'SCORES', 'Files', 'contract_leaks', 'RunSummary', 'save_summary', 'load_summary']
+           'CAM_FILES', 'ENSEMBLE_FILES', 'SWEEP_FILES', 'REPORT_FILES', 'JOB_FILES', 'TRANSFER_FILES', 'SCREEN_FILES',
+           'WEIGHTS_FILE', 'CONTRACT', 'SCORES', 'Files', 'contract_leaks', 'RunSummary', 'save_summary',
+           'load_summary']
 
 # %% ../nbs/00b_contract.ipynb #eccbdd4f
 class Files(dict):
@@ -53,10 +54,11 @@ REPORT_FILES = Files('report', page='report.html')
 JOB_FILES = Files('demo job', record='job.json', data='data', runs='runs', eda='eda', duplicates=DEDUP_FILES['groups'], submission=ENSEMBLE_FILES['submission'],
                   report=REPORT_FILES['page'])
 TRANSFER_FILES = Files('transfer study', table='table.csv', pretrained='pretrained.safetensors')
+SCREEN_FILES = Files('screen', table='screen.csv', figure='screen.png', row='screen.json', job='screen_job.json')  # the screen's folder; row and job in each model's run
 WEIGHTS_FILE = FOLD_FILES['weights'] # what a finished fold (or the full fit) keeps: the weights its predictions come from
 CONTRACT = dict(run=RUN_FILES, fold=FOLD_FILES, checkpoint=CHECKPOINT_FILES, old_checkpoint=OLD_CHECKPOINT_FILES, eda=EDA_FILES, dedup=DEDUP_FILES,
                 errors=ERROR_FILES, cams=CAM_FILES, ensemble=ENSEMBLE_FILES, sweep=SWEEP_FILES, report=REPORT_FILES, job=JOB_FILES,
-                transfer=TRANSFER_FILES) # every registry of files that cross a step
+                transfer=TRANSFER_FILES, screen=SCREEN_FILES) # every registry of files that cross a step
 
 # %% ../nbs/00b_contract.ipynb #efcfafd4
 def _name_pattern(name:str) -> re.Pattern:

@@ -10,13 +10,14 @@ import json, re, subprocess, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import BoostclfError, write_csv, write_json, atomic_path
+from .contract import SCREEN_FILES
 from .config import Config, load_config, config_dict
 
 # %% auto #0
 __all__ = ['SCREEN_COLUMNS', 'model_weights_file', 'screen']
 
 # %% ../nbs/09b_screen.ipynb #6675bab0
-SCREEN_COLUMNS = ['model', 'params_m', 'feature_size', 'feature_images_per_s', 'seconds', 'oof_accuracy', 'oof_log_loss', 'peak_memory_mb', 'error']  # `screen.csv`
+SCREEN_COLUMNS = ['model', 'params_m', 'feature_size', 'feature_images_per_s', 'seconds', 'oof_accuracy', 'oof_log_loss', 'peak_memory_mb', 'error']  # the screen's table
 
 def model_weights_file(name:str, # a timm model name, with or without a pretrained tag
                        weights_dir:str|Path, # a folder of checkpoints named after their models
@@ -31,7 +32,7 @@ def model_weights_file(name:str, # a timm model name, with or without a pretrain
 def _folder(name:str) -> str: return re.sub(r'[^A-Za-z0-9_.-]', '_', name)
 
 def _screen_one(job:str):
-    "In a process of its own: one model's features run; its row goes to `screen.json` in the run folder"
+    "In a process of its own: one model's features run; its row goes into the run folder (`SCREEN_FILES['row']`)"
     import resource, torch
     from boostclf.features import backbone_features, FEATURE_PASSES
     from boostclf.models import feature_backbone
@@ -49,17 +50,17 @@ def _screen_one(job:str):
     row = dict(model=cfg.model.name, params_m=sum(p.numel() for p in feature_backbone(cfg).parameters()) / 1e6, feature_size=int(feats['plain'].shape[1]),
                feature_images_per_s=n_feat / t_feat if n_feat else np.nan, seconds=time.time() - t0, oof_accuracy=run.summary.oof_accuracy,
                oof_log_loss=run.summary.oof_log_loss, peak_memory_mb=peak, error='')
-    write_json(row, Path(cfg.output)/'screen.json')
+    write_json(row, SCREEN_FILES.at(cfg.output, 'row'))
 
 # %% ../nbs/09b_screen.ipynb #f324fa8c
 def screen(cfg:Config|str|Path, # the config whose data, folds, size and training keys every model shares
            models:list, # timm model names
-           out:str|Path, # the screen's folder: a run per model, `screen.csv`, `screen.png`
+           out:str|Path, # the screen's folder: a run per model, the table and the figure (`SCREEN_FILES`)
            weights_dir:str|Path|None=None, # local checkpoints named after their models (with `model.pretrained`)
            device=None, # where each model runs (default: the GPU if there is one)
            timeout:float|None=None, # seconds a model may take before it is stopped and its row says so
           ) -> pd.DataFrame:
-    "Screen `models` on the features road with a linear head, each in its own process; `screen.csv`, best first"
+    "Screen `models` on the features road with a linear head, each in its own process; the table, best first"
     cfg = cfg if isinstance(cfg, Config) else load_config(cfg)
     models = list(dict.fromkeys(models))
     if not models: raise BoostclfError("no models to screen; name them (--models NAME ... or --models-file FILE)")
@@ -70,7 +71,7 @@ def screen(cfg:Config|str|Path, # the config whose data, folds, size and trainin
     rows = []
     for name in models:
         d = out/_folder(name)
-        done = d/'screen.json'
+        done = SCREEN_FILES.at(d, 'row')
         if done.is_file():
             row = json.loads(done.read_text())
             if not row.get('error'): rows.append(row); print(f"{name}: done before (accuracy {row['oof_accuracy']:.4f})", flush=True); continue
@@ -87,7 +88,7 @@ def screen(cfg:Config|str|Path, # the config whose data, folds, size and trainin
             c['output'] = str(d)
             load_config(c)  # refused here, with the key named, before any process starts
             d.mkdir(parents=True, exist_ok=True)
-            job = d/'screen_job.json'; write_json(dict(config=c, device=None if device is None else str(device)), job)
+            job = SCREEN_FILES.at(d, 'job'); write_json(dict(config=c, device=None if device is None else str(device)), job)
             p = subprocess.run([sys.executable, '-c', f'from boostclf.screen import _screen_one; _screen_one({str(job)!r})'],
                                capture_output=True, text=True, timeout=timeout)
             if done.is_file() and p.returncode == 0: row = json.loads(done.read_text())
@@ -105,8 +106,8 @@ def screen(cfg:Config|str|Path, # the config whose data, folds, size and trainin
     table = pd.DataFrame(rows, columns=SCREEN_COLUMNS)
     table['error'] = table.error.fillna('')
     table = table.sort_values(['oof_accuracy', 'seconds'], ascending=[False, True], na_position='last', ignore_index=True)
-    write_csv(table, out/'screen.csv')
-    _screen_figure(table, out/'screen.png')
+    write_csv(table, SCREEN_FILES.at(out, 'table'))
+    _screen_figure(table, SCREEN_FILES.at(out, 'figure'))
     return table
 
 def _screen_figure(table:pd.DataFrame, path:Path):
