@@ -5,7 +5,11 @@ their ratio; asserts nothing.
 - affine (flip, rotation, zoom): fastai's `AffineCoordTfm` with its own grid (`F.affine_grid`) against the same
   transform with boostclf's `_affine_grid`; also checks that both give the same batch under one seed;
 - lighting: fastai's `Brightness` + `Contrast` (logit space) against boostclf's `LinearLighting`;
-- warp: what fastai's perspective `Warp` adds (the `sketch+warp` preset) next to the whole `sketch` preset.
+- warp: what fastai's perspective `Warp` adds (the `sketch+warp` preset) next to the whole `sketch` preset;
+- the per-image augmentations of `boostclf.augment` (noise, blur, elastic, erasing, TrivialAugment, RandAugment), each drawn
+  per image but computed for the whole batch at once, against torchvision's own transform applied image by image in a loop
+  (what a per-image dataset pipeline pays);
+- every `data.aug` preset, whole.
 
     python benchmarks/augment.py            # 64 images at 128 px, 20 timed batches
     python benchmarks/augment.py --quick    # seconds, for the tests
@@ -55,3 +59,17 @@ def main(quick:store_true=False, # tiny sizes, to check that the script runs
     torch.manual_seed(1); yb = x
     for t in theirs: yb = t(yb, split_idx=0)
     print(f"\nratio = fastai / boostclf (above 1: boostclf is faster); same affine batch under one seed: {bool(torch.allclose(ya, yb, atol=1e-5))}")
+    from torchvision.transforms import v2
+    from boostclf.augment import RandomNoise, RandomBlur, ElasticWarp, RandomErase, PolicyAugment
+    from boostclf.choices import AUG_PRESETS
+    def per_image(t): return lambda b, split_idx=0: torch.stack([t(im) for im in b])
+    k = 2 * max(1, round(3 * 0.01 * size)) + 1
+    pairs = [('noise', RandomNoise(p=1), v2.GaussianNoise(sigma=0.025)), ('blur', RandomBlur(p=1), v2.GaussianBlur(k, sigma=(0.002 * size, 0.01 * size))),
+             ('elastic', ElasticWarp(p=1), v2.ElasticTransform(alpha=0.03 * size * 4, sigma=size / 8)), ('erase', RandomErase(p=1), v2.RandomErasing(p=1.0, value='random')),
+             ('trivial', PolicyAugment(), v2.TrivialAugmentWide()), ('randaug', PolicyAugment(n_ops=2, magnitude=0.3), v2.RandAugment(num_ops=2, magnitude=9))]
+    print(f"\n{'per-image augmentation (p = 1)':34}{'boostclf ms':>12}{'torchvision':>12}{'ratio':>8}   (torchvision: one image at a time)")
+    for name, ours_t, tv in pairs:
+        a, b = ms_per_batch([ours_t], x, repeats), ms_per_batch([per_image(tv)], x, repeats)
+        print(f"{name:34}{a:12.1f}{b:12.1f}{b / a:8.2f}")
+    print(f"\n{'data.aug preset, whole':34}{'boostclf ms':>12}")
+    for preset in AUG_PRESETS: print(f"{preset:34}{ms_per_batch(batch_augs(preset), x, repeats):12.1f}")

@@ -85,7 +85,7 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
     from boostclf.transfer import demo_checkpoint
     from boostclf.demo import make_demo_contest
     from boostclf.data import load_contest
-    from boostclf.features import backbone_features, FEATURE_PASSES
+    from boostclf.features import backbone_features, release_backbone, FEATURE_PASSES
     from boostclf.loaders import image_cache
     from boostclf.models import input_config
     from boostclf.train import fit_folds
@@ -102,6 +102,7 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
         image_cache(contest.train_files(), img_size, 'pad', cache, interpolation=ic['interpolation'])  # warm for every arm
         floor_cfg = _arm_config('features', target, ckpt, work/'floor', 1, img_size, bs, lr)
         t0 = time.perf_counter(); backbone_features(floor_cfg, contest.train_files(), 'cpu', cache_dir=cache); floor = time.perf_counter() - t0
+        release_backbone()  # every arm builds its own backbone, as a fresh command would
         Count = _count_images()
         rows = []
         for e in budgets:

@@ -19,10 +19,12 @@ from fastai.callback.progress import ProgressCallback
 from .models import save_weights, load_weights
 from .contract import FOLD_FILES, CHECKPOINT_FILES, OLD_CHECKPOINT_FILES
 from .distributed import unwrap
+from .loaders import batch_augs
 
 # %% auto #0
 __all__ = ['Autocast', 'resolve_precision', 'precision_callbacks', 'EMA', 'committed_checkpoint', 'Checkpoint', 'resume_files',
-           'ResumeOptimizer', 'EarlyStop', 'EpochLines', 'FrozenEval', 'ChannelsLastInputs', 'SplitDecayOptim']
+           'ResumeOptimizer', 'EarlyStop', 'EpochLines', 'FrozenEval', 'AugStages', 'ChannelsLastInputs',
+           'SplitDecayOptim']
 
 # %% ../nbs/07d_callbacks.ipynb #ee290973
 class Autocast(Callback):
@@ -183,6 +185,22 @@ class FrozenEval(Callback):
     def before_train(self):
         for m in self.modules: m.eval()
 
+
+# %% ../nbs/07d_callbacks.ipynb #6ae1d3ce
+class AugStages(Callback):
+    "Augmentation in stages (`data.aug_stages`): each training epoch's batches get the preset of the stage the epoch falls in, counted from the fold's first epoch (so a resumed fit picks up its stage)"
+    def __init__(self, stages:list, # [(first epoch, preset), ...], as `config.aug_stages` returns
+                 extra:dict|None=None, # the extra per-image augmentations (`AUG_EXTRAS` keys), kept in every stage
+                 ckpt:Checkpoint|None=None, # the fold's checkpoint callback: its `offset` is the epoch this fit's epoch 0 is (fine_tune's second phase)
+                ): self.stages, self.extra, self.ckpt, self.seen = stages, dict(extra or {}), ckpt, {}
+    def preset_at(self, epoch:int) -> str: return [p for e, p in self.stages if e <= epoch][-1]
+    def before_train(self):  # not reached for the epochs a resumed fit skips
+        from fastai.vision.all import IntToFloatTensor, Normalize
+        e = (self.ckpt.offset if self.ckpt is not None else 0) + self.epoch
+        pipe = self.dls.train.after_batch
+        keep = [t for t in pipe.fs if isinstance(t, (IntToFloatTensor, Normalize))]
+        pipe.fs = pipe.fs.__class__(sorted(keep + batch_augs(self.preset_at(e), **self.extra), key=lambda t: t.order))
+        self.seen[e] = self.preset_at(e)
 
 # %% ../nbs/07d_callbacks.ipynb #abd9b9c1
 class ChannelsLastInputs(Callback):

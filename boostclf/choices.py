@@ -17,7 +17,7 @@ __all__ = ['IMAGE_CHECKS', 'RESIZE_METHODS', 'INTERPOLATIONS', 'AUG_PRESETS', 'D
 IMAGE_CHECKS = ('full', 'header', 'none') # how closely loading checks image files: decode them, read headers, or check existence
 RESIZE_METHODS = ('pad', 'squish', 'crop') # how an image becomes a square (`data.resize`)
 INTERPOLATIONS = ('bilinear', 'bicubic', 'nearest', 'lanczos') # resampling filters for that resize (a pretrained config's)
-AUG_PRESETS = ('sketch', 'sketch+warp', 'flip', 'none') # batch augmentation presets (`data.aug`)
+AUG_PRESETS = ('sketch', 'sketch+warp', 'sketch+distort', 'trivial', 'randaug', 'flip', 'none') # batch augmentation presets (`data.aug`): sketch-style affine and lighting (with warping, or with elastic, noise and blur), TrivialAugment or RandAugment after a flip, a flip, nothing
 DEMO_NAMINGS = ('demo', 'synset') # how the demo contest names classes and files: its own, or the ImageNet-Sketch contest's
 DUPLICATE_KINDS = ('exact', 'near', 'flip', 'conflict', 'leak') # what a duplicate group can be: same pixels, a near or mirrored copy, copies under two labels, copies across train and test
 REMOVAL_ACTIONS = ('drop', 'review') # what a removal plan does with a training copy: leave it out of training, or leave it to a person
@@ -25,7 +25,7 @@ ON_ERROR = ('raise', 'blank') # what the image cache does with a file it cannot 
 
 # %% ../nbs/00_choices.ipynb #68e0cf55
 HEADS = ('fastai', 'linear', 'mlp', 'knn') # classifier heads (`model.head`): fastai's pooled head, timm's own linear classifier, or on the features road a three-layer MLP or cosine k-nearest neighbours
-LOSSES = ('ce', 'label_smoothing', 'focal') # training losses (`train.loss`)
+LOSSES = ('ce', 'label_smoothing', 'focal', 'asl') # training losses (`train.loss`): cross-entropy, cross-entropy with smoothing 0.1, focal, asymmetric (timm's single-label ASL)
 OPTIMIZERS = ('adamw', 'sgd') # optimisers (`train.opt`)
 SCHEDULES = ('one_cycle', 'fine_tune', 'flat_cos') # learning-rate schedules (`train.schedule`)
 PRECISIONS = ('auto', 'fp32', 'fp16', 'bf16') # numeric precision of training (`train.precision`)

@@ -15,7 +15,7 @@ from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCH
 
 # %% auto #0
 __all__ = ['CHOICES', 'RANGES', 'DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'PredictCfg', 'Config', 'validate_config',
-           'average_plan', 'parse_overrides', 'load_config', 'config_dict', 'save_config', 'list_presets',
+           'aug_stages', 'average_plan', 'parse_overrides', 'load_config', 'config_dict', 'save_config', 'list_presets',
            'load_preset']
 
 # %% ../nbs/06_config.ipynb #e765a92f
@@ -25,7 +25,12 @@ class DataCfg:
     path: str = '' # the contest's data folder
     img_size: int = 128 # side of the model's input (px)
     resize: str = 'pad' # how images become squares: pad, squish, crop
-    aug: str = 'sketch' # batch augmentation preset: sketch, sketch+warp, flip, none
+    aug: str = 'sketch' # batch augmentation preset: sketch, sketch+warp, sketch+distort, trivial, randaug, flip, none
+    aug_stages: str = '' # augmentation in stages, 'EPOCH:PRESET,...' from epoch 0, e.g. '0:none,3:flip,6:sketch' (each stage's preset replaces `aug`); empty: `aug` throughout
+    erase: float = 0.0 # probability that a training image gets a random-erasing box (0: off)
+    noise: float = 0.0 # probability of Gaussian noise on a training image (0: off)
+    blur: float = 0.0 # probability of Gaussian blur on a training image (0: off)
+    elastic: float = 0.0 # probability of an elastic distortion of a training image (0: off)
     exclude: str = '' # a removal-plan CSV (from boostclf-dedup); its rows with action 'drop' are left out
     cache: bool = True # decode once into a pre-resized cache
     skip_bad: bool = False # leave out training rows whose image or label is unusable (listed in RUN/skipped.csv) instead of refusing the data
@@ -54,7 +59,8 @@ class TrainCfg:
     epochs: int = 5 # epochs per fold
     lr: float = 2e-3 # peak learning rate
     bs: int = 64 # batch size
-    loss: str = 'ce' # ce, label_smoothing or focal
+    loss: str = 'ce' # ce, label_smoothing (ce with smoothing 0.1), focal or asl (asymmetric loss)
+    smoothing: float = 0.0 # label smoothing with any loss (0: off; label_smoothing means 0.1 unless this is set)
     opt: str = 'adamw' # adamw or sgd
     wd: float = 0.01 # weight decay
     schedule: str = 'one_cycle' # one_cycle, fine_tune (freeze_epochs frozen first) or flat_cos
@@ -63,6 +69,7 @@ class TrainCfg:
     precision: str = 'auto' # auto, fp32, fp16 or bf16
     mixup: float = 0.0 # MixUp alpha (0: off)
     cutmix: float = 0.0 # CutMix alpha (0: off)
+    mix_switch_prob: float = 0.5 # with both MixUp and CutMix on, the probability that a batch gets CutMix rather than MixUp
     ema: float = 0.0 # decay of the weights' exponential moving average (0: off), e.g. 0.999
     early_stop: int = 0 # stop a fold after this many epochs without improvement (0: off)
     grad_accum: int = 1 # batches whose gradients are accumulated per step
@@ -109,7 +116,8 @@ class Config:
 CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head': HEADS, 'train.loss': LOSSES, 'train.opt': OPTIMIZERS,
            'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'train.oof_tta': OOF_TTA_MODES, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
-          'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10),
+          'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10), 'train.mix_switch_prob': (0, 1), 'train.smoothing': (0, 0.99),
+          'data.erase': (0, 1), 'data.noise': (0, 1), 'data.blur': (0, 1), 'data.elastic': (0, 1),
           'train.ema': (0, 0.999999), 'data.pseudo_threshold': (0, 1), 'train.kd_weight': (0, 1), 'train.kd_temperature': (0.05, 100), 'train.early_stop': (0, 10_000), 'train.grad_accum': (1, 1024), 'train.train_blocks': (-1, 10_000), 'data.feature_views': (0, 64), 'model.knn_k': (0, 100_000), 'model.knn_tau': (0, 100), 'cv.n_folds': (2, 100)}
 
 def _coerce(key:str, value, typ):
@@ -173,12 +181,14 @@ def validate_config(cfg:Config) -> Config:
     soft = cfg.train.teacher or (cfg.data.pseudo and cfg.data.pseudo_soft)  # targets other than one class per image
     if taught and cfg.cv.full_fit: raise BoostclfError(f"config keys {taught[0]} and cv.full_fit: a student learns fold by fold from the teacher's fold models; turn cv.full_fit off (predict with the student's folds)")
     if soft and (cfg.train.mixup or cfg.train.cutmix): raise BoostclfError("config keys train.teacher/data.pseudo_soft and train.mixup/cutmix: soft targets and mixed images do not combine; turn one off")
+    if soft and cfg.train.smoothing: raise BoostclfError("config key train.smoothing with soft targets (train.teacher or data.pseudo_soft): the targets are already distributions; set train.smoothing: 0")
     if soft and cfg.train.loss != 'ce': raise BoostclfError(f"config key train.loss: {cfg.train.loss} with soft targets (train.teacher or data.pseudo_soft); use ce, which distillation extends")
     if soft and not cfg.data.cache: raise BoostclfError("config key data.cache: soft targets (train.teacher or data.pseudo_soft) need the image cache; set data.cache: true")
     if cfg.train.train_blocks >= 0 and cfg.train.schedule == 'fine_tune':
         raise BoostclfError("config keys train.train_blocks and train.schedule: fine_tune unfreezes the whole body after its frozen epochs; use one_cycle or flat_cos with train_blocks")
     if cfg.train.features:
         clash = [k for k, on in (('train.train_blocks', cfg.train.train_blocks >= 0), ('train.mixup', cfg.train.mixup), ('train.cutmix', cfg.train.cutmix),
+                                 ('data.aug_stages', cfg.data.aug_stages), *((f'data.{k}', getattr(cfg.data, k)) for k in ('erase', 'noise', 'blur', 'elastic')),
                                  ('model.llrd', cfg.model.llrd), ('model.init', cfg.model.init), ('train.teacher', cfg.train.teacher), ('data.pseudo', cfg.data.pseudo)) if on]
         if cfg.train.schedule == 'fine_tune': clash.append('train.schedule: fine_tune')
         if cfg.train.oof_tta == 'multiscale': clash.append('train.oof_tta: multiscale')
@@ -188,10 +198,25 @@ def validate_config(cfg:Config) -> Config:
     else:
         if cfg.model.head in ('mlp', 'knn'): raise BoostclfError(f"config key model.head: {cfg.model.head} is a head for cached features; set train.features: true, or use fastai or linear")
         if cfg.data.feature_views: raise BoostclfError("config key data.feature_views: views are cached for the features road; set train.features: true, or data.feature_views: 0")
-    if cfg.train.mixup and cfg.train.cutmix: raise BoostclfError("config keys train.mixup and train.cutmix: use one of them, not both")
+    aug_stages(cfg.data.aug_stages)
     if cfg.model.weights and not cfg.model.pretrained:
         raise BoostclfError("config key model.weights is set but model.pretrained is false; set model.pretrained: true to load it")
     return cfg
+
+def aug_stages(spec:str, # `data.aug_stages`: '' or 'EPOCH:PRESET,...'
+              ) -> list:
+    "[(first epoch, preset), ...] from `data.aug_stages`, starting at epoch 0; [] when it is off"
+    s = str(spec).strip()
+    if not s: return []
+    out = []
+    for part in s.split(','):
+        e, _, preset = part.strip().partition(':')
+        if not e.strip().isdigit() or preset.strip() not in AUG_PRESETS:
+            raise BoostclfError(f"config key data.aug_stages: {part.strip()!r} is not EPOCH:PRESET with a preset among {', '.join(AUG_PRESETS)}; e.g. 0:none,3:flip,6:sketch")
+        out.append((int(e), preset.strip()))
+    if out[0][0] != 0 or any(b[0] <= a[0] for a, b in zip(out, out[1:])):
+        raise BoostclfError(f"config key data.aug_stages: {spec!r} must start at epoch 0 and list its stages in increasing epochs, e.g. 0:none,3:flip,6:sketch")
+    return out
 
 def average_plan(spec:str, # `train.average`: '', 'K' or 'best:K'
                 ) -> tuple|None:

@@ -19,8 +19,8 @@ from .loaders import image_cache, cache_key, default_cache_dir, cache_limit, _ca
 from fastai.torch_core import num_distrib, rank_distrib
 
 # %% auto #0
-__all__ = ['FEATURE_PASSES', 'KNN_KS', 'KNN_TAUS', 'backbone_id', 'feature_views', 'feature_key', 'backbone_features',
-           'feature_dls', 'fit_knn']
+__all__ = ['FEATURE_PASSES', 'FEATURE_VALID_BS', 'KNN_KS', 'KNN_TAUS', 'backbone_id', 'feature_views', 'feature_key',
+           'shared_backbone', 'release_backbone', 'backbone_features', 'feature_dls', 'fit_knn']
 
 # %% ../nbs/07e_features.ipynb #dd7dbd82
 def backbone_id(model:nn.Module, # a backbone (`feature_backbone`, or a run's copy loaded into one)
@@ -41,11 +41,11 @@ def feature_views(cfg:Config, # the experiment
 def feature_key(cfg:Config, # the experiment
                 files:list, # the images, in order
                 view:str, # one of `feature_views(cfg)`
-                bid:str|None=None, # `backbone_id` of the backbone (default: that of `feature_backbone(cfg)`)
+                bid:str|None=None, # `backbone_id` of the backbone (default: that of `shared_backbone(cfg)`)
                ) -> str:
     "A key that changes with anything that changes the features: backbone, weights, input transform, view, and every image file"
     ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
-    parts = [2, cfg.model.name, bid or backbone_id(feature_backbone(cfg)), ic['img_size'], ic['resize'], ic['interpolation'], list(ic['mean']), list(ic['std']), view,
+    parts = [2, cfg.model.name, bid or shared_backbone(cfg)[1], ic['img_size'], ic['resize'], ic['interpolation'], list(ic['mean']), list(ic['std']), view,
              [cfg.data.aug, cfg.seed] if view.startswith('aug') else None, cache_key(files, ic['img_size'], ic['resize'], ic['interpolation'])]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
 
@@ -59,20 +59,35 @@ def _view(x:torch.Tensor, view:str, cfg:Config, batch:int) -> torch.Tensor:
         torch.manual_seed(cfg.seed * 100_003 + batch * 101 + int(view[3:]))  # an augmented view is the same in every run that shares its key
         return _aug(x, cfg.data.aug)
 
+_SHARED = {}  # the last backbone `shared_backbone` built: {key: (backbone, backbone_id)}
+
+def shared_backbone(cfg:Config, # the experiment: its `model.*`, `data.img_size` and `seed`
+                   ) -> tuple:
+    "(backbone, `backbone_id`): `feature_backbone(cfg)`, built once for a run's folds and reused while its config and weights file are unchanged"
+    w = Path(cfg.model.weights) if cfg.model.pretrained and cfg.model.weights else None
+    key = (repr(cfg.model), cfg.data.img_size, cfg.seed, (str(w.resolve()), w.stat().st_size, w.stat().st_mtime_ns) if w and w.is_file() else None)
+    if key not in _SHARED:
+        _SHARED.clear()  # one at a time: a large backbone is not kept beside another
+        m = feature_backbone(cfg); _SHARED[key] = (m, backbone_id(m))
+    return _SHARED[key]
+
+def release_backbone():
+    "Forget the backbone `shared_backbone` holds (its memory goes back once nothing else refers to it)"
+    _SHARED.clear()
+
 def backbone_features(cfg:Config, # the experiment
                       files:list, # the images, in order
                       device=None, # where the backbone runs (default: fastai's default device)
                       views:list|None=None, # default: `feature_views(cfg)`
                       bs:int|None=None, # images per batch (default: `train.bs`)
                       cache_dir:str|Path|None=None, # default: `default_cache_dir()`, beside the image caches
-                      backbone:nn.Module|None=None, # the backbone (default: `feature_backbone(cfg)`; prediction passes the run's copy)
+                      backbone:nn.Module|None=None, # the backbone (default: `shared_backbone(cfg)`; prediction passes the run's copy)
                       on_error:str='raise', # an unreadable image: stop, or ('blank') a white square, as test prediction does
                      ) -> dict:
     "{view: float16 (N, D) features of `files`}: each view read from the cache, or computed in one pass of the frozen backbone and cached"
     from fastai.torch_core import default_device
     views, d = views or feature_views(cfg), Path(cache_dir or default_cache_dir())
-    model = backbone if backbone is not None else feature_backbone(cfg)
-    bid = backbone_id(model)
+    model, bid = (backbone, backbone_id(backbone)) if backbone is not None else shared_backbone(cfg)
     dest = {v: d/f"{feature_key(cfg, files, v, bid)}-features.npy" for v in views}
     out = {}
     d.mkdir(parents=True, exist_ok=True)
@@ -122,12 +137,28 @@ def backbone_features(cfg:Config, # the experiment
 class _FeatureRows(torch.utils.data.Dataset):
     "Rows of cached features with their class index; in training, each draw shows one view at random"
     def __init__(self, views:list, rows:np.ndarray, y:torch.Tensor, random_view:bool):
-        self.views, self.rows, self.y, self.random_view = [torch.from_numpy(np.asarray(v, np.float32)) for v in views], rows, y, random_view
+        self.x = torch.stack([torch.from_numpy(np.asarray(v, np.float32)) for v in views])  # (views, N, D)
+        self.views, self.rows, self.y, self.random_view = list(self.x), rows, y, random_view
     def __len__(self): return len(self.rows)
-    def __getitem__(self, i):
-        v = int(torch.randint(len(self.views), ())) if self.random_view and len(self.views) > 1 else 0
-        r = int(self.rows[i])
-        return self.views[v][r], self.y[r]
+    def pick(self, i:torch.Tensor) -> tuple:
+        "The batch of items `i` (positions in `rows`): one indexing per view, no per-item collation"
+        r = torch.as_tensor(self.rows)[i]
+        if not (self.random_view and len(self.views) > 1): return self.views[0][r], self.y[r]
+        return self.x[torch.randint(len(self.views), (len(r),)), r], self.y[r]
+    def __getitem__(self, i): return tuple(o[0] for o in self.pick(torch.tensor([i])))
+
+def _FeatureDL():
+    "fastai's DataLoader (its shuffling, seeding and device) cutting whole batches out of the in-memory features"
+    from fastai.data.load import DataLoader
+    class FeatureDL(DataLoader):
+        def create_batches(self, samps):
+            idx = torch.as_tensor(list(samps), dtype=torch.long)
+            for i in range(0, len(idx), self.bs):
+                if self.drop_last and len(idx) - i < self.bs: break
+                yield self.dataset.pick(idx[i:i + self.bs])
+    return FeatureDL
+
+FEATURE_VALID_BS = 4096  # held-out rows per batch on the features road: a head's forward pass is tiny, so a large batch only saves loop overhead
 
 def feature_dls(cfg:Config, # the experiment (`train.features`)
                 contest:Contest, # the training data (removal plan applied)
@@ -135,8 +166,7 @@ def feature_dls(cfg:Config, # the experiment (`train.features`)
                 fold:int|None, # the fold held out (None: every image trains)
                 device=None, # where batches go, and the backbone runs when features are missing
                ):
-    "fastai DataLoaders over the cached features of `fold`'s training and held-out images"
-    from fastai.data.load import DataLoader
+    "fastai DataLoaders over the cached features of `fold`'s training and held-out images, cut into whole batches"
     from fastai.data.core import DataLoaders
     feats = backbone_features(cfg, contest.train_files(), device)
     col = {c: i for i, c in enumerate(contest.classes)}
@@ -146,9 +176,9 @@ def feature_dls(cfg:Config, # the experiment (`train.features`)
     tr = np.arange(len(fold_of)) if fold is None else np.flatnonzero(fold_of != fold)
     va = tr[:cfg.train.bs] if fold is None else np.flatnonzero(fold_of == fold)
     views = [feats['plain']] if cfg.data.aug == 'none' else list(feats.values())
-    bs = cfg.train.bs
-    dls = DataLoaders(DataLoader(_FeatureRows(views, tr, y, True), bs=bs, shuffle=True, drop_last=len(tr) > bs),
-                      DataLoader(_FeatureRows([feats['plain']], va, y, False), bs=bs), device=device)
+    bs, DL = cfg.train.bs, _FeatureDL()
+    dls = DataLoaders(DL(_FeatureRows(views, tr, y, True), bs=bs, shuffle=True, drop_last=len(tr) > bs),
+                      DL(_FeatureRows([feats['plain']], va, y, False), bs=max(bs, FEATURE_VALID_BS)), device=device)
     dls.vocab, dls.n_features, dls.features = list(contest.classes), feats['plain'].shape[1], feats
     return dls
 

@@ -18,11 +18,12 @@ from .images import ImageLoadError, Preprocess
 from .choices import RESIZE_METHODS, INTERPOLATIONS, AUG_PRESETS, ON_ERROR
 from .data import Contest
 from .models import model_stats
+from .augment import PolicyAugment, ElasticWarp, RandomNoise, RandomBlur, RandomErase
 
 # %% auto #0
-__all__ = ['ROWS_PER_WORKER', 'default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache', 'clear_cache',
-           'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel', 'NormalizeInPlace',
-           'CachedBatchDL', 'loader_settings', 'contest_dls', 'tta_sizes', 'predict_squares']
+__all__ = ['ROWS_PER_WORKER', 'AUG_EXTRAS', 'default_cache_dir', 'cache_key', 'cache_limit', 'list_cache', 'evict_cache',
+           'clear_cache', 'image_cache', 'LinearLighting', 'batch_augs', 'CachedImage', 'DecodedImage', 'RowLabel',
+           'NormalizeInPlace', 'CachedBatchDL', 'loader_settings', 'contest_dls', 'tta_sizes', 'predict_squares']
 
 # %% ../nbs/07c_loaders.ipynb #03536e10
 def default_cache_dir() -> Path:
@@ -265,16 +266,32 @@ def _encode_fast_grid(self, x, mode, reverse=False):
     finally: _fastai_augment.affine_grid = saved
 
 # %% ../nbs/07c_loaders.ipynb #185e6f88
+AUG_EXTRAS = ('erase', 'noise', 'blur', 'elastic')  # per-image augmentations any preset can add (`data.erase`, ...): their value is the probability
+
 def batch_augs(preset:str='sketch', # one of `AUG_PRESETS`
+               erase:float=0.0, # probability that an image gets a random-erasing box (after normalisation)
+               noise:float=0.0, # probability of Gaussian noise (standard deviation up to 0.05)
+               blur:float=0.0, # probability of Gaussian blur (sigma up to 1 % of the side)
+               elastic:float=0.0, # probability of an elastic distortion (up to 3 % of the side)
               ) -> list:
-    "fastai batch transforms for a preset"
-    if preset == 'none': return []
-    if preset == 'flip': tfms = aug_transforms(do_flip=True, max_rotate=0, min_zoom=1.0, max_zoom=1.0, max_lighting=0, max_warp=0)
-    elif preset in ('sketch', 'sketch+warp'):
+    "fastai batch transforms for a preset, with the extra per-image augmentations asked for"
+    if preset == 'none': tfms = []
+    elif preset == 'flip': tfms = aug_transforms(do_flip=True, max_rotate=0, min_zoom=1.0, max_zoom=1.0, max_lighting=0, max_warp=0)
+    elif preset in ('sketch', 'sketch+warp', 'sketch+distort'):
         warp = 0.1 if preset == 'sketch+warp' else 0
         tfms = aug_transforms(do_flip=True, flip_vert=False, max_rotate=10.0, min_zoom=0.9, max_zoom=1.1, max_lighting=0,
                               max_warp=warp, p_affine=0.75, pad_mode='border') + [LinearLighting(0.2, p=0.5)]
+        if preset == 'sketch+distort': elastic, noise, blur = max(elastic, 0.25), max(noise, 0.25), max(blur, 0.25)  # one team's sketch set: affine, elastic, noise, blur
+    elif preset in ('trivial', 'randaug'):
+        tfms = aug_transforms(do_flip=True, max_rotate=0, min_zoom=1.0, max_zoom=1.0, max_lighting=0, max_warp=0)
+        tfms.append(PolicyAugment() if preset == 'trivial' else PolicyAugment(n_ops=2, magnitude=0.3))  # RandAugment's usual N 2, M 9 of 30
     else: raise BoostclfError(f"data.aug={preset!r} is not one of {AUG_PRESETS}")
+    for k, v in dict(erase=erase, noise=noise, blur=blur, elastic=elastic).items():
+        if not 0 <= v <= 1: raise BoostclfError(f"data.{k}={v!r} is a probability: give a value in 0..1")
+    if elastic: tfms.append(ElasticWarp(p=elastic))
+    if noise: tfms.append(RandomNoise(p=noise))
+    if blur: tfms.append(RandomBlur(p=blur))
+    if erase: tfms.append(RandomErase(p=erase))
     for t in tfms:
         if isinstance(t, AffineCoordTfm): t._encode = MethodType(_encode_fast_grid, t)
     return tfms
@@ -341,6 +358,7 @@ def contest_dls(contest:Contest, # a loaded contest
                 arch:str='resnet18', # timm model whose pretrained statistics normalise the inputs
                 bs:int=64, # batch size
                 aug:str='sketch', # batch augmentation preset, one of `AUG_PRESETS`
+                aug_extra:dict|None=None, # extra per-image augmentations and their probabilities (`AUG_EXTRAS` keys), e.g. {'erase': 0.25}
                 cache:bool=True, # decode once into a pre-resized cache (else decode every epoch)
                 cache_dir:str|Path|None=None, # where the cache lives (default: `default_cache_dir()`)
                 num_workers:int|None=None, # loader processes (default: `loader_settings`)
@@ -355,7 +373,7 @@ def contest_dls(contest:Contest, # a loaded contest
     missing = set(contest.train.image_path) - set(f.index)
     if missing: raise BoostclfError(f"{len(missing)} training image(s) have no fold, e.g. {sorted(missing)[:2]}; make the folds again for this data")
     if fold is not None and fold not in set(f): raise BoostclfError(f"cv fold {fold!r} does not exist; the folds are {sorted(set(f))}")
-    batch_augs(aug)  # validate before any work
+    batch_augs(aug, **(aug_extra or {}))  # validate before any work
     keep = ~contest.train.image_path.isin(set(exclude or []))
     train = contest.train[keep].reset_index(drop=True)
     extra = extra if extra is not None else pd.DataFrame(dict(file=[], class_name=[]))
@@ -373,7 +391,7 @@ def contest_dls(contest:Contest, # a loaded contest
     dsets = Datasets(range(len(files)), tfms=[[x_tfm], [RowLabel(list(train.class_name) + list(extra.class_name)), Categorize(vocab=contest.classes, sort=False)]], splits=splits)
     workers, pin = loader_settings(device, cache)
     dls = dsets.dataloaders(bs=bs, num_workers=workers if num_workers is None else num_workers, pin_memory=pin, device=device, dl_type=CachedBatchDL,
-                             after_batch=[IntToFloatTensor(), *batch_augs(aug), NormalizeInPlace.from_stats(pre.mean, pre.std)])
+                             after_batch=[IntToFloatTensor(), *batch_augs(aug, **(aug_extra or {})), NormalizeInPlace.from_stats(pre.mean, pre.std)])
     if soft is not None: dls.train.soft = np.ascontiguousarray(soft, dtype=np.float32)
     return dls
 

@@ -15,32 +15,57 @@ from fastai.learner import Learner
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.training import GradientAccumulation, GradientClip
 from fastai.callback.progress import ProgressCallback
-from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat, FocalLossFlat
+from fastai.losses import BaseLoss, CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
 from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from .figures import save_png
-from .config import Config, load_config, save_config, average_plan
+from .config import Config, load_config, save_config, average_plan, aug_stages
 from .data import Contest, load_contest, make_folds, save_folds, load_folds
-from .loaders import contest_dls, image_cache, tta_sizes, predict_squares
+from .loaders import contest_dls, image_cache, tta_sizes, predict_squares, AUG_EXTRAS
+from .augment import MixUpCutMix
 from .images import Preprocess
 from .dedup import dropped_images, load_groups
-from .features import feature_dls, fit_knn
-from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config, average_states, recompute_bn, train_last_blocks, feature_backbone, feature_head
+from .features import feature_dls, fit_knn, shared_backbone, release_backbone
+from .models import fixed_input_size, build_model, param_groups, no_decay_params, channels_last_ok, layer_lrs, save_weights, load_weights, load_state, input_config, average_states, recompute_bn, train_last_blocks, feature_head
 from .contract import RUN_FILES, FOLD_FILES, ENSEMBLE_FILES, RunSummary, save_summary
-from .choices import PROB_BLENDS
+from .choices import PROB_BLENDS, LOSSES
 from .runs import Probs, Run, save_probs, load_probs, blend, provenance, data_checksum, folds_checksum
 from .distributed import DataParallel, barrier, unwrap, num_distrib, alone, init_distributed
-from .callbacks import (precision_callbacks, EMA, committed_checkpoint, Checkpoint, resume_files, ResumeOptimizer, EarlyStop, EpochLines,
+from .callbacks import (AugStages, precision_callbacks, EMA, committed_checkpoint, Checkpoint, resume_files, ResumeOptimizer, EarlyStop, EpochLines,
                                 ChannelsLastInputs, SplitDecayOptim, FrozenEval)
 
 # %% auto #0
-__all__ = ['LOSS_FUNCS', 'make_learner', 'group_lrs', 'init_from_run', 'DistillLoss', 'teacher_runs', 'teacher_probs',
-           'pseudo_labels', 'fold_dls', 'fit_fold', 'prepare_data', 'fold_seed', 'fit_folds', 'load_probs_checked',
-           'lr_find']
+__all__ = ['FocalLoss', 'make_loss', 'make_learner', 'group_lrs', 'init_from_run', 'DistillLoss', 'teacher_runs', 'teacher_probs',
+           'pseudo_labels', 'aug_extra', 'fold_dls', 'fit_fold', 'prepare_data', 'fold_seed', 'fit_folds',
+           'load_probs_checked', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #f1d516e4
-LOSS_FUNCS = dict(ce=CrossEntropyLossFlat, label_smoothing=lambda: LabelSmoothingCrossEntropyFlat(eps=0.1), focal=FocalLossFlat) # one for each of `LOSSES`
+class FocalLoss(nn.Module):
+    "Focal loss (the cross-entropy of each image scaled by (1 - p)^gamma, p its own class's probability), with label smoothing on the cross-entropy"
+    def __init__(self, gamma:float=2.0, smoothing:float=0.0, reduction:str='mean'): super().__init__(); self.gamma, self.smoothing, self.reduction = gamma, smoothing, reduction
+    def forward(self, inp, targ):
+        ce = F.cross_entropy(inp, targ, reduction='none', label_smoothing=self.smoothing)
+        p = torch.exp(-F.cross_entropy(inp, targ, reduction='none'))
+        loss = (1 - p) ** self.gamma * ce
+        return loss.mean() if self.reduction == 'mean' else loss.sum() if self.reduction == 'sum' else loss
+
+class _ClassLoss(BaseLoss):
+    "fastai's flattened loss for one class per image: MixUp and CutMix mix its losses (`y_int`), predictions are its softmax"
+    y_int = True
+    def decodes(self, x): return x.argmax(dim=self.axis)
+    def activation(self, x): return F.softmax(x, dim=self.axis)
+
+def make_loss(loss:str='ce', # one of `LOSSES`
+              smoothing:float=0.0, # label smoothing (0: off; `label_smoothing` means 0.1 unless this is set)
+             ):
+    "The training loss `train.loss` names, as a fastai loss"
+    from timm.loss import AsymmetricLossSingleLabel
+    if loss == 'label_smoothing': smoothing = smoothing or 0.1
+    if loss in ('ce', 'label_smoothing'): return CrossEntropyLossFlat(label_smoothing=smoothing)
+    if loss == 'focal': return _ClassLoss(FocalLoss, gamma=2.0, smoothing=smoothing)
+    if loss == 'asl': return _ClassLoss(AsymmetricLossSingleLabel, gamma_pos=1.0, gamma_neg=4.0, eps=smoothing)  # timm's single-label ASL, its own default gammas
+    raise BoostclfError(f"config key train.loss: {loss!r} is not one of {', '.join(LOSSES)}")
 
 def _opt(cfg, model):
     "torch's own AdamW or SGD (foreach kernels) under fastai's wrapper, which keeps fastai's schedules and freezing; no decay on norms, biases, embeddings"
@@ -57,7 +82,7 @@ def make_learner(cfg:Config, # the experiment
     from functools import partial
     if cfg.train.features: model, split = feature_head(cfg.model.head, dls.n_features, len(dls.vocab)), lambda m: [list(m.parameters())]  # the head alone
     else: model, split = build_model(cfg.model, len(dls.vocab), cfg.data.img_size), partial(param_groups, per_block=bool(cfg.model.llrd))
-    learn = Learner(dls, model, loss_func=LOSS_FUNCS[cfg.train.loss](), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
+    learn = Learner(dls, model, loss_func=make_loss(cfg.train.loss, cfg.train.smoothing), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
                     splitter=split, metrics=[accuracy, F1Score(average='macro')])
     if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
     if progress_mode() != 'bars' or not is_main_process():  # a log file, CI, a pipe, another process: no bars
@@ -221,8 +246,9 @@ def _fit_callbacks(cfg:Config, device) -> list:
     cbs = precision_callbacks(cfg.train.precision, device)
     if device.type == 'cuda' and channels_last_ok(cfg.model.name) and not cfg.train.features: cbs.append(ChannelsLastInputs())
     if num_distrib() > 1: cbs.append(DataParallel())  # launched as one of several processes (accelerate launch)
-    if cfg.train.mixup: cbs.append(MixUp(cfg.train.mixup))
-    if cfg.train.cutmix: cbs.append(CutMix(cfg.train.cutmix))
+    if cfg.train.mixup and cfg.train.cutmix: cbs.append(MixUpCutMix(cfg.train.mixup, cfg.train.cutmix, cfg.train.mix_switch_prob))
+    elif cfg.train.mixup: cbs.append(MixUp(cfg.train.mixup))
+    elif cfg.train.cutmix: cbs.append(CutMix(cfg.train.cutmix))
     if cfg.train.grad_accum > 1: cbs.append(GradientAccumulation(cfg.train.grad_accum * cfg.train.bs))
     if cfg.train.grad_clip: cbs.append(GradientClip(cfg.train.grad_clip))
     if cfg.train.wandb:
@@ -241,6 +267,8 @@ def _fit_callbacks(cfg:Config, device) -> list:
         cbs.append(_Wandb(log_preds=False, log_model=False))
     return cbs
 
+def aug_extra(cfg:Config) -> dict: return {k: getattr(cfg.data, k) for k in AUG_EXTRAS}  # `data.erase` and the other per-image extras
+
 def fold_dls(cfg:Config, # the experiment
              contest:Contest, # the training data (removal plan applied)
              folds:pd.DataFrame, # image_path, fold
@@ -252,8 +280,9 @@ def fold_dls(cfg:Config, # the experiment
     "The DataLoaders that training and `lr_find` use for `fold`: images, or on the features road (`train.features`) cached features"
     if cfg.train.features: return feature_dls(cfg, contest, folds, fold, device)
     ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
+    stages = aug_stages(cfg.data.aug_stages)
     return contest_dls(contest, folds, fold, img_size=cfg.data.img_size, resize=cfg.data.resize, arch=cfg.model.name, bs=cfg.train.bs,
-                       aug=cfg.data.aug, cache=cfg.data.cache, device=device, interpolation=ic['interpolation'], extra=extra, soft=soft)
+                       aug=stages[0][1] if stages else cfg.data.aug, aug_extra=aug_extra(cfg), cache=cfg.data.cache, device=device, interpolation=ic['interpolation'], extra=extra, soft=soft)
 
 def fit_fold(cfg:Config, # the experiment
              contest:Contest, # the loaded data (rows to exclude already removed)
@@ -291,6 +320,7 @@ def fit_fold(cfg:Config, # the experiment
     if keep is not None and fold is None: keep = ('last', keep[1])  # the full fit has no validation images to rank its epochs by
     ckpt = Checkpoint(fold_dir, history=history, keep=keep)
     cbs += [c for c in (ema, ckpt) if c is not None]
+    if cfg.data.aug_stages: cbs.append(AugStages(aug_stages(cfg.data.aug_stages), aug_extra(cfg), ckpt))
     # the full fit has no validation images: it trains for the epochs cross-validation chose, without early stopping
     stop = EarlyStop(cfg.train.early_stop, ckpt) if cfg.train.early_stop and fold is not None else None
     cbs += list(callbacks or [])
@@ -443,7 +473,7 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
         ic = input_config(cfg.model.name, cfg.data.img_size, cfg.data.resize)
         write_json(ic, run.file('preprocess'))
         if cfg.train.features and not run.file('backbone').is_file():  # one copy of the frozen backbone serves every fold's head: the run needs no hub or pretrained file again
-            save_weights(feature_backbone(cfg), run.file('backbone'))
+            save_weights(shared_backbone(cfg)[0], run.file('backbone'))
         if num_distrib() > 1 and cfg.data.cache:  # build the image cache once, before the other processes read it
             from boostclf.loaders import image_cache
             image_cache(contest.train_files(), cfg.data.img_size, cfg.data.resize, interpolation=ic['interpolation'])
@@ -468,7 +498,7 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
         parts.append(p)
     if not is_main_process():
         if cfg.cv.full_fit: _full_fit(cfg, contest, folds, run, resume, device)
-        barrier(); return run
+        barrier(); release_backbone(); return run
     oof = Probs(np.concatenate([p.probs for p in parts]), np.concatenate([p.image_path for p in parts]), contest.targets, contest.classes,
                 np.concatenate([p.fold for p in parts]), parts[0].meta)
     save_probs(oof, run.file('oof'))
@@ -477,6 +507,7 @@ def fit_folds(cfg:Config|str|Path, # a config, a YAML file, or (with resume) the
     if cfg.cv.full_fit: summary.full_fit = _full_fit(cfg, contest, folds, run, resume, device)
     save_summary(summary, run)
     barrier()
+    release_backbone()  # the folds' shared backbone (features road) is not kept past the run
     return run
 
 def _cv_epochs(cfg:Config, run:Run) -> int:
