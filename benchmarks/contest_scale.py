@@ -83,7 +83,7 @@ def baseline_decode(data:Path) -> float:
         with Image.open(f) as im: im.load()
     return time.perf_counter() - t0
 
-CONFIG = """data: {{path: {data}, img_size: 48, resize: {resize}}}
+CONFIG = """data: {{path: {data}, img_size: 48, resize: {resize}, aug: sketch}}
 model: {{name: resnet10t, head: linear}}
 train: {{epochs: 1, bs: 64, lr: 0.01}}
 cv: {{n_folds: 2, folds: [0], groups: {dups}}}

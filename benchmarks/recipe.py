@@ -30,12 +30,13 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import call_parse, store_true
 
-ABLATIONS = {  # name: the config keys it changes from the defaults
-    'aug none': {'data.aug': 'none'}, 'aug flip': {'data.aug': 'flip'}, 'aug trivial': {'data.aug': 'trivial'},
+ABLATIONS = {  # name: the config keys it changes from the defaults (data.aug none, model.head linear, resize pad, one-cycle at 2e-3)
+    'aug flip': {'data.aug': 'flip'}, 'aug sketch': {'data.aug': 'sketch'}, 'aug trivial': {'data.aug': 'trivial'},
     'aug sketch+distort': {'data.aug': 'sketch+distort'}, 'resize squish': {'data.resize': 'squish'},
     'flat_cos': {'train.schedule': 'flat_cos'}, 'lr x5': {'train.lr': 1e-2}, 'lr /4': {'train.lr': 5e-4},
-    'head linear': {'model.head': 'linear'}, 'smoothing 0.1': {'train.smoothing': 0.1}, 'ema 0.99': {'train.ema': 0.99},
+    'head fastai': {'model.head': 'fastai'}, 'smoothing 0.1': {'train.smoothing': 0.1}, 'ema 0.99': {'train.ema': 0.99},
     'size x1.5': {'data.img_size': 1.5},
+    'old defaults': {'data.aug': 'sketch', 'model.head': 'fastai'},  # boostclf's defaults before this benchmark chose them
 }
 
 def load_images(name:str, n:int|None=None) -> tuple:
@@ -125,7 +126,7 @@ def boostclf_recipe(data:Path, answers:pd.DataFrame, size:int, epochs:int, seed:
     return dict(accuracy=acc, seconds=sec, epochs=epochs)
 
 @call_parse
-def main(quick:store_true=False, # seconds: digits only, a few hundred images, one seed, 1 epoch, two ablations
+def main(quick:store_true=False, # seconds: digits only, a few hundred images, one seed, 1 epoch, one ablation
          data:str='digits mnist5k demo', # data sets, space-separated
          seeds:int=3, # seeds per recipe
          epochs:int=10, # epochs of every recipe
@@ -138,7 +139,7 @@ def main(quick:store_true=False, # seconds: digits only, a few hundred images, o
     saved = os.environ.get('BOOSTCLF_CACHE'); os.environ['BOOSTCLF_CACHE'] = str(work/'cache')
     torch.set_num_threads(threads)
     names = ['digits'] if quick else data.split()
-    abl = ['aug none', 'head linear'] if quick else list(ABLATIONS) if ablations == 'all' else [] if ablations == 'none' else [a.strip() for a in ablations.split(',')]
+    abl = ['old defaults'] if quick else list(ABLATIONS) if ablations == 'all' else [] if ablations == 'none' else [a.strip() for a in ablations.split(',')]
     if quick: seeds, epochs, size = 1, 1, 16
     try:
         for name in names:

@@ -25,7 +25,7 @@ class DataCfg:
     path: str = '' # the contest's data folder
     img_size: int = 128 # side of the model's input (px)
     resize: str = 'pad' # how images become squares: pad, squish, crop
-    aug: str = 'sketch' # batch augmentation preset: sketch, sketch+warp, sketch+distort, trivial, randaug, flip, none
+    aug: str = 'none' # batch augmentation preset: none, flip, sketch, sketch+warp, sketch+distort, trivial, randaug
     aug_stages: str = '' # augmentation in stages, 'EPOCH:PRESET,...' from epoch 0, e.g. '0:none,3:flip,6:sketch' (each stage's preset replaces `aug`); empty: `aug` throughout
     erase: float = 0.0 # probability that a training image gets a random-erasing box (0: off)
     noise: float = 0.0 # probability of Gaussian noise on a training image (0: off)
@@ -45,7 +45,7 @@ class ModelCfg:
     name: str = 'resnet18' # any timm model name
     pretrained: bool = False # start from pretrained weights (from `weights` if set, else timm's hub)
     weights: str = '' # a local safetensors or state-dict file with pretrained weights (offline clusters)
-    head: str = 'fastai' # fastai (pooling + MLP head), linear (pooling + one linear layer) or, on the features road, mlp (three linear layers) or knn (cosine nearest neighbours)
+    head: str = 'linear' # linear (pooling + one linear layer), fastai (pooling + MLP head) or, on the features road, mlp (three linear layers) or knn (cosine nearest neighbours)
     knn_k: int = 0 # neighbours of the knn head (0: chosen on each fold's training images)
     knn_tau: float = 0.0 # softmax temperature of the knn head (0: chosen on each fold's training images)
     drop_path: float = 0.0 # stochastic-depth rate, for models that support it

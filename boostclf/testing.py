@@ -18,10 +18,10 @@ from .runs import Run
 __all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_run', 'check_in_browser', 'run_in_jupyterlab', 'render_page']
 
 # %% ../nbs/91_testing.ipynb #c795f957
-DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=64),
+DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=64, aug='sketch'),
                    train=dict(epochs=20, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
 # a second, different member for ensembling demos: same data, seed and folds
-DEMO_CONFIG_B = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=56, resize='squish'),
+DEMO_CONFIG_B = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=56, resize='squish', aug='sketch'),
                      train=dict(epochs=16, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
 
 def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)

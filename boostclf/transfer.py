@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, math, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .config import load_config, DataCfg
+from .config import load_config
 from .data import load_contest
 from .demo import make_demo_contest
 from .loaders import image_cache, default_cache_dir
@@ -75,7 +75,8 @@ def transfer_runs(checkpoint:str|Path, # a pretrained timm checkpoint (safetenso
                   n_folds:int=4, # folds of the split; only fold 0 is trained
                   bs:int=16, # batch size
                   arms:tuple=ARMS, # which arms to run
-                  frozen_aug:str='none', # augmentation of the two truly frozen arms (the features road caches no augmented view by default); the others use the config's default
+                  aug:str='sketch', # augmentation preset of the arms that train the body or its batch norm
+                  frozen_aug:str='none', # augmentation of the two truly frozen arms (the features road caches no augmented view by default)
                  ) -> pd.DataFrame:
     "Train the same fold several ways (full fine-tuning, fastai's frozen body, a truly frozen body, the features road, from scratch) and score each on the hidden test key"
     from boostclf.demo import load_manifest
@@ -86,15 +87,15 @@ def transfer_runs(checkpoint:str|Path, # a pretrained timm checkpoint (safetenso
         train = dict(epochs=epochs, lr=lr, bs=bs, schedule='fine_tune' if arm == 'frozen body' else 'one_cycle', freeze_epochs=epochs)
         if arm == 'frozen, eval mode': train['train_blocks'] = 0   # the body frozen in eval mode: no gradients, no batch-norm drift
         if arm == 'features road': train['features'] = True
-        aug = frozen_aug if arm in ('frozen, eval mode', 'features road') else DataCfg.aug
-        cfg = load_config(dict(data=dict(path=str(data), img_size=img_size, aug=aug), model=model, train=train, cv=dict(n_folds=n_folds, folds=[0]),
+        arm_aug = frozen_aug if arm in ('frozen, eval mode', 'features road') else aug
+        cfg = load_config(dict(data=dict(path=str(data), img_size=img_size, aug=arm_aug), model=model, train=train, cv=dict(n_folds=n_folds, folds=[0]),
                                seed=0, output=str(Path(out)/arm.replace(' ', '_').replace(',', ''))))
         t0 = time.perf_counter()
         run = fit_folds(cfg, device='cpu')
         seconds = time.perf_counter() - t0
         p = predict(run, device='cpu')
         truth = np.array([key[i] for i in p.image_path])
-        rows.append(dict(arm=arm, epochs=epochs, aug=aug, seconds=seconds, oof_accuracy=run.summary['oof_accuracy'], test_accuracy=float((p.pred_targets == truth).mean()),
+        rows.append(dict(arm=arm, epochs=epochs, aug=arm_aug, seconds=seconds, oof_accuracy=run.summary['oof_accuracy'], test_accuracy=float((p.pred_targets == truth).mean()),
                          run=str(run.path)))
     return pd.DataFrame(rows)
 
