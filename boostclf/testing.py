@@ -6,7 +6,8 @@ Docs: https://boostclf.github.io/boostclf/testing.html.md"""
 
 # %% ../nbs/91_testing.ipynb #29a290b4
 from __future__ import annotations
-import os, json
+import os, sys, io, json, runpy, subprocess, contextvars
+from contextlib import redirect_stdout, redirect_stderr
 from pathlib import Path
 import pandas as pd, torch
 from .core import BoostclfError, in_test, optional_import
@@ -15,7 +16,7 @@ from .contract import RUN_FILES
 from .runs import Run
 
 # %% auto #0
-__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_run', 'check_in_browser', 'run_in_jupyterlab', 'render_page']
+__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_run', 'run_script', 'check_in_browser', 'run_in_jupyterlab', 'render_page']
 
 # %% ../nbs/91_testing.ipynb #c795f957
 DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=64, aug='sketch'),
@@ -50,6 +51,28 @@ def demo_run(root:str|Path|None=None, # cache folder (default: under `default_ca
         import shutil; shutil.rmtree(run, ignore_errors=True)
         from boostclf.train import fit_folds
         return fit_folds(cfg, device='cpu')
+
+# %% ../nbs/91_testing.ipynb #7c9f7b28
+def run_script(path:str|Path, # the Python file: an installed console script or a script such as `benchmarks/x.py`
+               *args:str, # its command-line arguments
+               cwd:str|Path|None=None, # the working folder for the call (default: this one)
+               env:dict|None=None, # environment variables added for the call
+              ) -> subprocess.CompletedProcess:
+    "Run `path` as `__main__` in this process, as `python path args` would: what `subprocess.run(..., capture_output=True, text=True)` returns"
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    argv, here, environ = sys.argv, os.getcwd(), dict(os.environ)
+    try:
+        sys.argv = [str(path), *map(str, args)]; os.environ.update(env or {})
+        if cwd is not None: os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try: contextvars.Context().run(runpy.run_path, str(path), run_name='__main__')
+            except SystemExit as e:
+                if e.code is None or isinstance(e.code, int): code = e.code or 0
+                else: print(e.code, file=sys.stderr); code = 1
+    finally:
+        sys.argv = argv; os.chdir(here)
+        os.environ.clear(); os.environ.update(environ)
+    return subprocess.CompletedProcess([str(path), *map(str, args)], code, out.getvalue(), err.getvalue())
 
 # %% ../nbs/91_testing.ipynb #53f854a4
 def check_in_browser(page:str|Path|list, # an HTML file, or a list of them (one browser opens them all)
