@@ -10,10 +10,12 @@ prediction left out of every arm:
 - fine_tune: `train.schedule: fine_tune` with every epoch frozen: fastai's `freeze()`, batch norm still training.
 
 For 1, 5 and 20 head epochs it prints each arm's seconds (end to end: `fit_folds`, the image cache warm for all arms,
-the feature cache cold for every features run), the images each arm sent through the backbone, held-out accuracy,
-and the ratios: the features arm against its floor (one backbone pass per image and view, timed alone in the same
-run) and the blocks-0 arm against the features arm. With `--contest-shape` it also times the contest's shape
-(500 classes, 15k training and 10k test images, resnet18 at 128 px): the features once, then a 5-fold linear head.
+the feature cache cold for every features run), the images each arm sent through the backbone, held-out accuracy, and
+the ratios: the features arm against its floor (one backbone pass per image and view, timed just before it) and the
+blocks-0 arm against the features arm. One run of a second or two on a shared machine can be off by a third, so the
+floor and the arms run `--repeats` times (3 by default) back to back, each ratio is taken within a repeat, and the
+median across repeats is printed with its range. With `--contest-shape` it also times the contest's shape (500 classes,
+15k training and 10k test images, resnet18 at 128 px): the features once, then a 5-fold linear head.
 Asserts nothing; removes its runs and caches when done.
 
     python benchmarks/features.py                  # demo target: 10 classes x 20 images, 48 px, epochs 1 5 20
@@ -75,6 +77,7 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
          contest_shape:store_true=False, # also time the contest's shape: resnet18 at 128 px, features once then a 5-fold linear head
          shape_only:store_true=False, # time the contest's shape alone
          threads:int=2, # torch threads
+         repeats:int=3, # repeats of the floor and the three arms, back to back; the median ratio counts, as timings on a shared machine drift
         ):
     "Print seconds, backbone passes and held-out accuracy of the features road, a truly frozen body and fastai's freeze, and their ratios"
     work = Path(tempfile.mkdtemp(prefix='boostclf-features-'))
@@ -91,6 +94,7 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
     from boostclf.train import fit_folds
     torch.set_num_threads(threads)
     budgets = [1, 2] if quick else [int(e) for e in epochs.split()]
+    repeats = 1 if quick else repeats
     img_size, bs, lr = (32, 8, 1e-2) if quick else (img_size, 16, 1e-2)
     cache = work/'cache'
     try:
@@ -101,28 +105,40 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
         ic = input_config('resnet10t', img_size)
         image_cache(contest.train_files(), img_size, 'pad', cache, interpolation=ic['interpolation'])  # warm for every arm
         floor_cfg = _arm_config('features', target, ckpt, work/'floor', 1, img_size, bs, lr)
-        t0 = time.perf_counter(); backbone_features(floor_cfg, contest.train_files(), 'cpu', cache_dir=cache); floor = time.perf_counter() - t0
-        release_backbone()  # every arm builds its own backbone, as a fresh command would
+        def timed_floor():  # the backbone built, one pass per image and view, the cache written: what any features run must do
+            _drop_features(cache); release_backbone()  # every arm builds its own backbone, as a fresh command would
+            t0 = time.perf_counter(); backbone_features(floor_cfg, contest.train_files(), 'cpu', cache_dir=cache); sec = time.perf_counter() - t0
+            release_backbone(); return sec
         Count = _count_images()
         rows = []
-        for e in budgets:
-            for arm in ('features', 'blocks 0', 'fine_tune'):
-                _drop_features(cache)
-                cfg = _arm_config(arm, target, ckpt, work/'runs'/f'{arm.replace(" ", "_")}_{e}', e, img_size, bs, lr)
-                Count.n, n0 = 0, FEATURE_PASSES['images']
-                t0 = time.perf_counter(); run = fit_folds(cfg, device='cpu', callbacks=[Count()]); sec = time.perf_counter() - t0
-                passes = FEATURE_PASSES['images'] - n0 if arm == 'features' else Count.n
-                rows.append(dict(epochs=e, arm=arm, seconds=sec, backbone_images=passes, heldout_accuracy=run.summary.oof_accuracy))
-                shutil.rmtree(run.path, ignore_errors=True)
+        # the machine's speed drifts over seconds: each repeat times the floor and the three arms back to back, ratios are
+        # taken within a repeat, and their median across repeats is the figure
+        for r in range(repeats):
+            for e in budgets:
+                row = dict(repeat=r, epochs=e, floor=timed_floor())
+                for arm in ('features', 'blocks 0', 'fine_tune'):
+                    _drop_features(cache)
+                    cfg = _arm_config(arm, target, ckpt, work/'runs'/f'{arm.replace(" ", "_")}_{e}_{r}', e, img_size, bs, lr)
+                    Count.n, n0 = 0, FEATURE_PASSES['images']
+                    t0 = time.perf_counter(); run = fit_folds(cfg, device='cpu', callbacks=[Count()]); row[arm] = time.perf_counter() - t0
+                    row[f'{arm} images'] = FEATURE_PASSES['images'] - n0 if arm == 'features' else Count.n
+                    row[f'{arm} accuracy'] = run.summary.oof_accuracy
+                    shutil.rmtree(run.path, ignore_errors=True)
+                rows.append(row)
         t = pd.DataFrame(rows)
+        t['features / floor'], t['blocks 0 / features'], t['fine_tune / features'] = t.features / t.floor, t['blocks 0'] / t.features, t.fine_tune / t.features
+        med = t.groupby('epochs').median(numeric_only=True)
         print(f"one fold of {len(contest.train)} training images (resnet10t pretrained on other classes, {img_size} px, linear head, augmentation off), "
-              f"torch threads {torch.get_num_threads()}; the features floor (one backbone pass per image, 2 views): {floor:.2f} s\n")
-        print(t.round(3).to_string(index=False))
-        print()
+              f"torch threads {torch.get_num_threads()}; the features floor: one backbone pass per image and view (2 views); {repeats} repeat(s)\n")
+        arms = ('features', 'blocks 0', 'fine_tune')
+        print(pd.DataFrame([dict(epochs=e, arm=a, seconds=med.loc[e, a], seconds_min=t[t.epochs == e][a].min(), seconds_max=t[t.epochs == e][a].max(),
+                                 backbone_images=int(med.loc[e, f'{a} images']), heldout_accuracy=med.loc[e, f'{a} accuracy'])
+                            for e in budgets for a in arms]).round(3).to_string(index=False))
+        print(f"\nfloor seconds: median {t.floor.median():.2f} (min {t.floor.min():.2f}, max {t.floor.max():.2f}); ratios within each repeat, median across repeats [min, max]:")
+        rng = lambda e, c: f"{med.loc[e, c]:5.2f} [{t[t.epochs == e][c].min():.2f}, {t[t.epochs == e][c].max():.2f}]"
         for e in budgets:
-            s = t[t.epochs == e].set_index('arm')
-            print(f"{e:>3} epochs: features / floor {s.seconds['features'] / floor:5.2f}   blocks 0 / features {s.seconds['blocks 0'] / s.seconds['features']:5.2f}   "
-                  f"fine_tune / features {s.seconds['fine_tune'] / s.seconds['features']:5.2f}   accuracy features - blocks 0 {s.heldout_accuracy['features'] - s.heldout_accuracy['blocks 0']:+.3f}")
+            print(f"{e:>3} epochs: features / floor {rng(e, 'features / floor')}   blocks 0 / features {rng(e, 'blocks 0 / features')}   "
+                  f"fine_tune / features {rng(e, 'fine_tune / features')}   accuracy features - blocks 0 {med.loc[e, 'features accuracy'] - med.loc[e, 'blocks 0 accuracy']:+.3f}")
         if contest_shape: _contest_shape(work, threads)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -12,7 +12,8 @@ import numpy as np, pandas as pd, torch
 from fastai.callback.core import Callback, CancelFitException, TrainEvalCallback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
-from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
+from fastai.optimizer import OptimWrapper, set_item_pg
+from fastcore.foundation import L
 from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from fastai.learner import noop
 from fastai.callback.progress import ProgressCallback
@@ -222,7 +223,16 @@ class SplitDecayOptim(OptimWrapper):
             tg += [{'params': [p for p in g if id(p) not in no_decay]}, {'params': [p for p in g if id(p) in no_decay], 'weight_decay': 0.0}]
         super().__init__(opt=opt(tg, **kwargs))
     @property
-    def hypers(self): return [{self.fwd_map.get(k, k): v for k, v in detuplify_pg(self.opt.param_groups[a]).items() if k != 'params'} for a, _ in self.pairs]
+    def hypers(self):  # read several times a batch by the schedulers and the recorder: plain type checks, not fastai's `is_listy`
+        def flat(pg): return {f: x for k, v in pg.items() if k != 'params' for f, x in ([(f'{k}__{j}', y) for j, y in enumerate(v)] if isinstance(v, (tuple, list)) else [(k, v)])}
+        return [{self.fwd_map.get(k, k): v for k, v in flat(self.opt.param_groups[a]).items()} for a, _ in self.pairs]
+    def set_hyper(self, k, v):
+        "fastai's `set_hyper`, counting the groups without building every group's hypers (it runs for each scheduled value of each batch)"
+        if isinstance(v, slice): return super().set_hyper(k, v)
+        v = L(v, use_list=None)
+        if len(v) == 1: v = v * len(self.pairs)
+        if len(v) != len(self.pairs): raise ValueError(f"{len(v)} values for {k}, but there are {len(self.pairs)} parameter groups")
+        self._set_hyper(k, v)
     def _set_hyper(self, k, v):
         for (a, b), v_ in zip(self.pairs, v):
             set_item_pg(self.opt.param_groups[a], self.bwd_map[k], v_)

@@ -13,8 +13,8 @@ from .choices import PROGRESS_MODES
 
 # %% auto #0
 __all__ = ['BoostclfError', 'in_test', 'atomic_path', 'atomic_write', 'write_csv', 'write_json', 'table_checksum',
-           'file_checksum', 'resolve_inside', 'safe_name', 'optional_import', 'progress_mode', 'is_main_process',
-           'log_line', 'progress', 'parallel_map']
+           'file_checksum', 'inside_path', 'resolve_inside', 'safe_name', 'optional_import', 'progress_mode',
+           'is_main_process', 'log_line', 'progress', 'parallel_map']
 
 # %% ../nbs/00a_core.ipynb #eb75b8bd
 class BoostclfError(ValueError):
@@ -93,17 +93,23 @@ def file_checksum(path:str|Path, # file to fingerprint
     return h.hexdigest()
 
 # %% ../nbs/00a_core.ipynb #5c043436
-def resolve_inside(root:str|Path, # folder that must contain the result
-                   rel:str, # relative path as written in a table
-                  ) -> Path:
-    "`root/rel`, refusing absolute paths and paths that climb out of `root` as written (symbolic links inside it are followed)"
+def inside_path(root:str|Path, # folder that must contain the result (named in errors only)
+                rel:str, # relative path as written in a table
+               ) -> str:
+    "`rel` normalised, refusing absolute paths and paths that climb out of `root` as written: join it to `root` resolved once for a whole table"
     rel = str(rel)
     if os.path.isabs(rel) or rel.startswith(('/', '\\')) or (len(rel) > 1 and rel[1] == ':'):
         raise BoostclfError(f"{rel!r} is an absolute path; image paths must be relative to {root}")
     norm = os.path.normpath(rel.replace('\\', '/'))
     if norm == '..' or norm.startswith('../'):
         raise BoostclfError(f"{rel!r} points outside {root}; image paths must stay inside the data folder")
-    return Path(root).resolve()/norm
+    return norm
+
+def resolve_inside(root:str|Path, # folder that must contain the result
+                   rel:str, # relative path as written in a table
+                  ) -> Path:
+    "`root/rel`, refusing absolute paths and paths that climb out of `root` as written (symbolic links inside it are followed)"
+    return Path(root).resolve()/inside_path(root, rel)
 
 # %% ../nbs/00a_core.ipynb #ccc1d5bd
 def safe_name(s, # a class name, image path, study name ...

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import BoostclfError, resolve_inside, write_csv, parallel_map, progress
+from .core import BoostclfError, inside_path, write_csv, parallel_map, progress
 from .images import IMAGE_EXTS, MAX_PIXELS, ImageLoadError, open_image, load_image, fit_image
 from .choices import IMAGE_CHECKS
 from .contract import RUN_FILES
@@ -103,6 +103,13 @@ def _inspect(f:Path, full:bool, max_pixels:int):
         return None, fmt
     except ImageLoadError as e: return e, None
 
+_SOUND = {}  # (file, size, mtime, max_pixels): (format, decoded) of each image this process found sound; a changed file misses
+
+def _sound_key(f:Path, max_pixels:int):
+    try: s = f.stat()
+    except OSError: return None
+    return (str(f), s.st_size, s.st_mtime_ns, max_pixels)
+
 def _check_rows(df:pd.DataFrame, root:Path, split:str, found:_Problems, images:str='full',
                 max_pixels:int=MAX_PIXELS, n_workers:int|None=None) -> pd.Series:
     "Record path and file problems of the rows of `df` (files under `root`); return a mask of usable rows"
@@ -114,9 +121,9 @@ def _check_rows(df:pd.DataFrame, root:Path, split:str, found:_Problems, images:s
     for i in df.index[dup]:
         found.add('error', 'duplicate_row', f"the same image_path is already in row {first[df.image_path[i]]}",
                   "drop the repeated row", split, i, df.image_path[i]); ok[i] = False
-    files = {}
+    files, base = {}, Path(root).resolve()  # the root resolved once for the whole table
     for i in df.index[ok]:
-        try: files[i] = resolve_inside(root, df.image_path[i])
+        try: files[i] = base/inside_path(root, df.image_path[i])
         except BoostclfError as e:
             found.add('error', 'outside', str(e), "image paths must be relative to the split's folder: correct or drop the row", split, i, df.image_path[i])
             ok[i] = False
@@ -125,14 +132,23 @@ def _check_rows(df:pd.DataFrame, root:Path, split:str, found:_Problems, images:s
             if not f.is_file():
                 found.add('error', 'missing', f"{f}: file not found", _FIXES['missing'], split, i, df.image_path[i]); ok[i] = False
         return ok
-    idx = list(files)
+    idx, full = list(files), images == 'full'
+    keys = {i: _sound_key(files[i], max_pixels) for i in idx}
+    known = {i: (None, _SOUND[keys[i]][0]) for i in idx if keys[i] in _SOUND and (_SOUND[keys[i]][1] or not full)}  # unchanged since a check as close
+    todo = [i for i in idx if i not in known]
     from functools import partial
-    check = partial(_inspect, full=images == 'full', max_pixels=max_pixels)
+    check = partial(_inspect, full=full, max_pixels=max_pixels)
     # a full check decodes every image: processes; a header check waits on the disk: threads
-    if images == 'full': results = parallel_map(check, [files[i] for i in idx], n_workers, what=f'checked {split} images')
+    if not todo: fresh = []
+    elif full: fresh = parallel_map(check, [files[i] for i in todo], n_workers, what=f'checked {split} images')
     else:
         with ThreadPoolExecutor(n_workers or min(8, 2 * (os.cpu_count() or 1))) as ex:
-            results = list(progress(ex.map(check, [files[i] for i in idx]), total=len(idx), what=f'read {split} image headers'))
+            fresh = list(progress(ex.map(check, [files[i] for i in todo]), total=len(todo), what=f'read {split} image headers'))
+    if len(_SOUND) > 1_000_000: _SOUND.clear()
+    for i, (err, fmt) in zip(todo, fresh):
+        if err is None and keys[i] is not None: _SOUND[keys[i]] = (fmt, full)
+    got = {**dict(zip(todo, fresh)), **known}
+    results = [got[i] for i in idx]
     for i, (err, fmt) in zip(idx, results):
         if err is not None:
             found.add('error', err.kind, str(err), _FIXES[err.kind], split, i, df.image_path[i]); ok[i] = False
@@ -254,9 +270,9 @@ class Contest:
     def n_classes(self) -> int: return len(self.vocab)
     def _files(self, split:str) -> list:
         "The files of `split`'s rows, in order; `None` for a row whose path leaves the split's folder (it is read as a blank image)"
-        out = []
+        out, base = [], (self.path/split).resolve()
         for p in getattr(self, split).image_path:
-            try: out.append(resolve_inside(self.path/split, p))
+            try: out.append(base/inside_path(self.path/split, p))
             except BoostclfError: out.append(None)
         return out
     def train_files(self) -> list: return self._files('train')

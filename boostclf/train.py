@@ -16,7 +16,8 @@ from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.training import GradientAccumulation, GradientClip
 from fastai.callback.progress import ProgressCallback
 from fastai.losses import BaseLoss, CrossEntropyLossFlat
-from fastai.metrics import accuracy
+from fastai.metrics import accuracy, AccumMetric
+from fastai.callback.core import event
 from fastai.torch_core import set_seed
 from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from .figures import save_png
@@ -36,9 +37,9 @@ from .callbacks import (AugStages, precision_callbacks, EMA, committed_checkpoin
                                 ChannelsLastInputs, SplitDecayOptim, FrozenEval)
 
 # %% auto #0
-__all__ = ['FocalLoss', 'make_loss', 'make_learner', 'group_lrs', 'init_from_run', 'DistillLoss', 'teacher_runs', 'teacher_probs',
-           'pseudo_labels', 'aug_extra', 'fold_dls', 'fit_fold', 'prepare_data', 'fold_seed', 'fit_folds',
-           'load_probs_checked', 'lr_find']
+__all__ = ['FocalLoss', 'make_loss', 'make_learner', 'group_lrs', 'LeanLearner', 'macro_f1', 'macro_f1_metric', 'init_from_run',
+           'DistillLoss', 'teacher_runs', 'teacher_probs', 'pseudo_labels', 'aug_extra', 'fold_dls', 'fit_fold',
+           'prepare_data', 'fold_seed', 'fit_folds', 'load_probs_checked', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #f1d516e4
 class FocalLoss(nn.Module):
@@ -50,7 +51,13 @@ class FocalLoss(nn.Module):
         loss = (1 - p) ** self.gamma * ce
         return loss.mean() if self.reduction == 'mean' else loss.sum() if self.reduction == 'sum' else loss
 
-class _ClassLoss(BaseLoss):
+class _Plain:
+    "A fastai loss whose inputs stay plain tensors: fastai's `TensorBase` sends every later operation on the loss through `__torch_function__`, a cost per batch that small models feel"
+    def _contiguous(self, x): return x.transpose(self.axis, -1).contiguous() if isinstance(x, torch.Tensor) else x
+
+class _CrossEntropy(_Plain, CrossEntropyLossFlat): "fastai's flattened cross-entropy (label smoothing, `y_int`, softmax predictions), on plain tensors"
+
+class _ClassLoss(_Plain, BaseLoss):
     "fastai's flattened loss for one class per image: MixUp and CutMix mix its losses (`y_int`), predictions are its softmax"
     y_int = True
     def decodes(self, x): return x.argmax(dim=self.axis)
@@ -62,7 +69,7 @@ def make_loss(loss:str='ce', # one of `LOSSES`
     "The training loss `train.loss` names, as a fastai loss"
     from timm.loss import AsymmetricLossSingleLabel
     if loss == 'label_smoothing': smoothing = smoothing or 0.1
-    if loss in ('ce', 'label_smoothing'): return CrossEntropyLossFlat(label_smoothing=smoothing)
+    if loss in ('ce', 'label_smoothing'): return _CrossEntropy(label_smoothing=smoothing)
     if loss == 'focal': return _ClassLoss(FocalLoss, gamma=2.0, smoothing=smoothing)
     if loss == 'asl': return _ClassLoss(AsymmetricLossSingleLabel, gamma_pos=1.0, gamma_neg=4.0, eps=smoothing)  # timm's single-label ASL, its own default gammas
     raise BoostclfError(f"config key train.loss: {loss!r} is not one of {', '.join(LOSSES)}")
@@ -78,12 +85,11 @@ def make_learner(cfg:Config, # the experiment
                  device=None, # where to train (default: fastai's default device)
                 ) -> Learner:
     "A fastai Learner for `cfg` on `dls`; nothing is frozen (`fine_tune` freezes for its first phase)"
-    from fastai.metrics import F1Score
     from functools import partial
     if cfg.train.features: model, split = feature_head(cfg.model.head, dls.n_features, len(dls.vocab)), lambda m: [list(m.parameters())]  # the head alone
     else: model, split = build_model(cfg.model, len(dls.vocab), cfg.data.img_size), partial(param_groups, per_block=bool(cfg.model.llrd))
-    learn = Learner(dls, model, loss_func=make_loss(cfg.train.loss, cfg.train.smoothing), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
-                    splitter=split, metrics=[accuracy, F1Score(average='macro')])
+    learn = LeanLearner(dls, model, loss_func=make_loss(cfg.train.loss, cfg.train.smoothing), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
+                        splitter=split, metrics=[accuracy, macro_f1_metric()])
     if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
     if progress_mode() != 'bars' or not is_main_process():  # a log file, CI, a pipe, another process: no bars
         learn.remove_cb(ProgressCallback)
@@ -98,6 +104,35 @@ def group_lrs(cfg:Config, # the experiment
     if cfg.model.llrd: return layer_lrs(lr, n_groups, cfg.model.llrd)
     if cfg.model.pretrained or cfg.model.init: return np.array([lr * cfg.train.body_lr] * (n_groups - 1) + [lr])
     return lr
+
+# %% ../nbs/08_train.ipynb #a37bd2ea
+def _handles(cb, event_name:str) -> bool: return event_name in vars(cb) or any(event_name in vars(k) for k in type(cb).__mro__)
+
+class LeanLearner(Learner):
+    "fastai's `Learner`, each event dispatched only to the callbacks that define it (fastai's order; every callback still sees `after_fit`)"
+    def __call__(self, event_name):
+        for e in ([event_name] if isinstance(event_name, str) else event_name): self._call_one(e)
+    def _call_one(self, event_name):
+        cbs, table = tuple(self.cbs), self.__dict__.setdefault('_cb_table', {})
+        if (event_name, cbs) not in table:
+            if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
+            if len(table) > 256: table.clear()  # callbacks come and go across fits: the table stays small
+            table[event_name, cbs] = [cb for cb in sorted(cbs, key=lambda c: c.order) if event_name == 'after_fit' or _handles(cb, event_name)]
+        for cb in table[event_name, cbs]: cb(event_name)
+
+def macro_f1(preds:torch.Tensor, # predicted class indices
+             targs:torch.Tensor, # true class indices
+            ) -> float:
+    "scikit-learn's `f1_score(average='macro')`, counted in torch: the mean F1 over the classes that occur in `targs` or `preds`"
+    p, t = preds.reshape(-1).long(), targs.reshape(-1).long()
+    n = int(max(p.max(), t.max())) + 1
+    both = torch.bincount(p, minlength=n) + torch.bincount(t, minlength=n)  # 2tp + fp + fn of each class
+    tp, seen = torch.bincount(t[p == t], minlength=n), both > 0
+    return float((2 * tp[seen] / both[seen]).mean())
+
+def macro_f1_metric():
+    "`macro_f1` as the fastai metric boostclf logs each epoch (`f1_score`, the name scikit-learn's metric had in fastai)"
+    return AccumMetric(macro_f1, dim_argmax=-1, name='f1_score')
 
 # %% ../nbs/08_train.ipynb #fa089bb9
 def init_from_run(model:nn.Module, # from `build_model`, for this run's config
