@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from fastai.callback.core import Callback, CancelFitException, TrainEvalCallback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
-from fastai.optimizer import OptimWrapper, set_item_pg
+from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
 from fastcore.foundation import L
 from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from fastai.learner import noop
@@ -223,9 +223,7 @@ class SplitDecayOptim(OptimWrapper):
             tg += [{'params': [p for p in g if id(p) not in no_decay]}, {'params': [p for p in g if id(p) in no_decay], 'weight_decay': 0.0}]
         super().__init__(opt=opt(tg, **kwargs))
     @property
-    def hypers(self):  # read several times a batch by the schedulers and the recorder: plain type checks, not fastai's `is_listy`
-        def flat(pg): return {f: x for k, v in pg.items() if k != 'params' for f, x in ([(f'{k}__{j}', y) for j, y in enumerate(v)] if isinstance(v, (tuple, list)) else [(k, v)])}
-        return [{self.fwd_map.get(k, k): v for k, v in flat(self.opt.param_groups[a]).items()} for a, _ in self.pairs]
+    def hypers(self): return [{self.fwd_map.get(k, k): v for k, v in detuplify_pg(self.opt.param_groups[a]).items() if k != 'params'} for a, _ in self.pairs]
     def set_hyper(self, k, v):
         "fastai's `set_hyper`, counting the groups without building every group's hypers (it runs for each scheduled value of each batch)"
         if isinstance(v, slice): return super().set_hyper(k, v)

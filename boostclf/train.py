@@ -106,7 +106,7 @@ def group_lrs(cfg:Config, # the experiment
     return lr
 
 # %% ../nbs/08_train.ipynb #a37bd2ea
-def _handles(cb, event_name:str) -> bool: return event_name in vars(cb) or any(event_name in vars(k) for k in type(cb).__mro__)
+def _handles(cb, event_name:str) -> bool: return event_name in vars(cb) or hasattr(type(cb), event_name)  # a method, or an event given as a keyword
 
 class LeanLearner(Learner):
     "fastai's `Learner`, each event dispatched only to the callbacks that define it (fastai's order; every callback still sees `after_fit`)"
