@@ -98,28 +98,45 @@ def committed_checkpoint(fold_dir:Path, # a fold's folder
     return {**st, 'files': {k: Path(fold_dir)/v for k, v in files.items()}, 'kept': {int(e): Path(fold_dir)/v for e, v in st.get('kept', {}).items()}}
 
 class Checkpoint(Callback):
-    "Per-epoch checkpoints of a fold (`CHECKPOINT_FILES`), committed as a set by the fold's state file, and its history"
+    "A fold's checkpoints (`CHECKPOINT_FILES`) and history, committed as a set by the fold's state file: after every epoch, or when each fit ends"
     order = TrackerCallback.order - 1  # after the Recorder has logged the epoch, before early stopping can cancel the fit
     def __init__(self, fold_dir:Path, # where the fold's files go
                  start_epoch:int=0, # first epoch of this fit to write (earlier ones were trained by an earlier process)
                  history:list|None=None, # rows of the epochs already done
                  offset:int=0, # global epoch of this fit's epoch 0 (the unfrozen phase of fine_tune)
                  keep:tuple|None=None, # ('last' or 'best', K): the epochs whose weights the record keeps for averaging (`train.average`)
-                ): self.fold_dir, self.start_epoch, self.history, self.offset, self.keep = Path(fold_dir), start_epoch, list(history or []), offset, keep
+                 every:str='epoch', # 'epoch': commit after every epoch; 'end': once, when the fit ends (the kept epochs' weights wait in memory)
+                ):
+        self.fold_dir, self.start_epoch, self.history, self.offset, self.keep = Path(fold_dir), start_epoch, list(history or []), offset, keep
+        if every not in ('epoch', 'end'): raise BoostclfError(f"Checkpoint every={every!r}: use 'epoch' or 'end'")
+        self.every, self.pending, self.held = every, None, {}
     def kept_epochs(self) -> list:
         "The epochs of the history whose weights are kept: the last K, or the K with the lowest validation loss"
         if self.keep is None: return []
         mode, k = self.keep
         if mode == 'last': return sorted(r['epoch'] for r in self.history)[-k:]
         return sorted(r['epoch'] for r in sorted(self.history, key=lambda r: (r['valid_loss'], r['epoch']))[:k])
-    def written(self, what:str): "Called after each file of an epoch is written (`CHECKPOINT_FILES` keys, then 'history', then 'state')"
+    def written(self, what:str): "Called after each file of a commit is written (`CHECKPOINT_FILES` keys, then 'history', then 'state')"
+    def _ema(self): return next((c for c in self.learn.cbs if isinstance(c, EMA)), None)
+    def before_fit(self): self.pending = None
     def after_epoch(self):
         if self.epoch < self.start_epoch or not is_main_process(): return  # in a multi-process run, only the main process writes
         names, log = self.recorder.metric_names, self.recorder.log
         row = {n: (float(v) if v is not None and n != 'time' else v) for n, v in zip(names, log)}
         row['epoch'] = e = self.offset + self.epoch
         self.history.append(row)
-        d, ema = self.fold_dir, next((c for c in self.learn.cbs if isinstance(c, EMA)), None)
+        if self.every == 'epoch': return self.commit(e)
+        self.pending, kept = e, self.kept_epochs()
+        self.held = {k: v for k, v in self.held.items() if k in kept}
+        if e in kept:  # a weights file averaging will need, written with the commit
+            ema = self._ema()
+            self.held[e] = {k: v.detach().to('cpu', copy=True) for k, v in (ema.ema.module if ema is not None else unwrap(self.learn.model)).state_dict().items()}
+    def after_fit(self):  # a fit that dies of an exception (not fastai's cancelling) never gets here: it commits nothing
+        if self.pending is not None and is_main_process(): self.commit(self.pending)
+        self.pending = None
+    def commit(self, e:int):
+        "Write epoch `e`'s weights, EMA and optimiser state, the history and the kept epochs' weights, then the record naming them"
+        d, ema = self.fold_dir, self._ema()
         files = {k: v.format(epoch=e) for k, v in CHECKPOINT_FILES.items() if k != 'ema' or ema is not None}
         save_weights(unwrap(self.learn.model), d/files['weights']); self.written('weights')
         if ema is not None: save_weights(ema.ema.module, d/files['ema']); self.written('ema')
@@ -128,6 +145,8 @@ class Checkpoint(Callback):
         self.written('opt')
         write_csv(pd.DataFrame(self.history), FOLD_FILES.at(d, 'history')); self.written('history')
         kept = {str(k): CHECKPOINT_FILES['ema' if ema is not None else 'weights'].format(epoch=k) for k in self.kept_epochs()}  # the weights averaging uses
+        for k, name in kept.items():  # committing once per fit: the earlier kept epochs' weights come from memory
+            if int(k) != e and int(k) in self.held: save_weights(self.held[int(k)], d/name)
         write_json(dict(epoch=e, ema_step=ema.steps if ema is not None else 0, time=time.time(), files=files, kept=kept), FOLD_FILES.at(d, 'state')); self.written('state')
         for f in resume_files(d):  # the commit is in place: files of earlier epochs (or of an interrupted one) go, but for those kept
             if f.name not in files.values() and f.name not in kept.values(): f.unlink(missing_ok=True)

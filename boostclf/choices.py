@@ -9,8 +9,8 @@ from __future__ import annotations
 
 # %% auto #0
 __all__ = ['IMAGE_CHECKS', 'RESIZE_METHODS', 'INTERPOLATIONS', 'AUG_PRESETS', 'DEMO_NAMINGS', 'DUPLICATE_KINDS',
-           'REMOVAL_ACTIONS', 'ON_ERROR', 'HEADS', 'LOSSES', 'OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'TTA_MODES',
-           'OOF_TTA_MODES', 'BLEND_METHODS', 'PROB_BLENDS', 'WEIGHT_FITS', 'CAM_METHODS', 'NOISE_METHODS',
+           'REMOVAL_ACTIONS', 'ON_ERROR', 'HEADS', 'LOSSES', 'OPTIMIZERS', 'SCHEDULES', 'PRECISIONS', 'CHECKPOINTS',
+           'TTA_MODES', 'OOF_TTA_MODES', 'BLEND_METHODS', 'PROB_BLENDS', 'WEIGHT_FITS', 'CAM_METHODS', 'NOISE_METHODS',
            'SWEEP_METRICS', 'PROGRESS_MODES']
 
 # %% ../nbs/00_choices.ipynb #ea0b2425
@@ -29,6 +29,7 @@ LOSSES = ('ce', 'label_smoothing', 'focal', 'asl') # training losses (`train.los
 OPTIMIZERS = ('adamw', 'sgd') # optimisers (`train.opt`)
 SCHEDULES = ('one_cycle', 'fine_tune', 'flat_cos') # learning-rate schedules (`train.schedule`)
 PRECISIONS = ('auto', 'fp32', 'fp16', 'bf16') # numeric precision of training (`train.precision`)
+CHECKPOINTS = ('auto', 'epoch', 'end') # when a fold's resume files are committed (`train.checkpoint`): after every epoch, when each fit ends, or (auto) at the end on the features road and every epoch elsewhere
 
 # %% ../nbs/00_choices.ipynb #978d76cf
 TTA_MODES = ('none', 'hflip', 'multiscale', 'aug') # test-time augmentation of predictions

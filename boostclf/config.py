@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from .core import BoostclfError, atomic_write
 from .contract import RUN_FILES
-from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS, TTA_MODES, OOF_TTA_MODES
+from .choices import RESIZE_METHODS, AUG_PRESETS, HEADS, LOSSES, OPTIMIZERS, SCHEDULES, PRECISIONS, TTA_MODES, OOF_TTA_MODES, CHECKPOINTS
 
 # %% auto #0
 __all__ = ['CHOICES', 'RANGES', 'DataCfg', 'ModelCfg', 'TrainCfg', 'CVCfg', 'PredictCfg', 'Config', 'validate_config',
@@ -84,6 +84,7 @@ class TrainCfg:
     average: str = '' # average the weights of a fold's epochs: 'K' the last K, 'best:K' the K best by validation loss (the full fit keeps the last K); empty: off
     features: bool = False # the features road: the frozen backbone's pooled features computed once and cached, and only the head trained on them
     train_blocks: int = -1 # train only the last N blocks of the body (timm's blocks) with its final norm and the head; 0: the head alone, the body frozen in eval mode; -1: everything
+    checkpoint: str = 'auto' # when a fold's resume files (weights, optimiser, EMA) are committed: epoch (after each: a killed fold resumes from its last epoch), end (when each fit ends: a killed fold trains again from its last finished fit), auto (end on the features road, where a head's epoch costs less than writing its files; epoch elsewhere)
 
 @dataclass
 class CVCfg:
@@ -114,7 +115,7 @@ class Config:
 
 # %% ../nbs/06_config.ipynb #58eca5c3
 CHOICES = {'data.resize': RESIZE_METHODS, 'data.aug': AUG_PRESETS, 'model.head': HEADS, 'train.loss': LOSSES, 'train.opt': OPTIMIZERS,
-           'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'train.oof_tta': OOF_TTA_MODES, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
+           'train.schedule': SCHEDULES, 'train.precision': PRECISIONS, 'train.oof_tta': OOF_TTA_MODES, 'train.checkpoint': CHECKPOINTS, 'predict.tta': TTA_MODES} # the config keys that take one of a set of options (see `choices`)
 RANGES = {'data.img_size': (16, 2048), 'model.drop_path': (0, 0.9), 'model.llrd': (0, 1), 'train.epochs': (1, 10_000), 'train.lr': (1e-8, 10),
           'train.bs': (1, 65_536), 'train.wd': (0, 10), 'train.freeze_epochs': (0, 1000), 'train.body_lr': (0, 1), 'train.grad_clip': (0, 1e6), 'train.mixup': (0, 10), 'train.cutmix': (0, 10), 'train.mix_switch_prob': (0, 1), 'train.smoothing': (0, 0.99),
           'data.erase': (0, 1), 'data.noise': (0, 1), 'data.blur': (0, 1), 'data.elastic': (0, 1),

@@ -6,7 +6,7 @@ Docs: https://boostclf.github.io/boostclf/runs.html.md"""
 
 # %% ../nbs/07a_runs.ipynb #47f81b4a
 from __future__ import annotations
-import json, os, re, subprocess, sys, platform
+import functools, json, os, re, subprocess, sys, platform
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -111,16 +111,21 @@ def data_checksum(contest) -> str:
 
 def folds_checksum(folds:pd.DataFrame) -> str: return table_checksum(folds[['image_path', 'fold']])
 
-def provenance(contest, # the loaded contest
-               folds:pd.DataFrame, # the folds used
-              ) -> dict:
-    "Versions, git commit and checksums for a run folder"
+@functools.cache
+def _versions() -> dict:
+    "The installed versions of boostclf and the libraries a run's numbers depend on, read once per process (the metadata scan costs milliseconds a run)"
     import importlib.metadata as md
     vers = {}
     for pkg in ('boostclf', 'torch', 'torchvision', 'fastai', 'timm', 'numpy', 'pandas', 'pillow', 'scikit-learn'):
         try: vers[pkg] = md.version(pkg)
         except md.PackageNotFoundError: vers[pkg] = None
-    return dict(versions=vers, python=sys.version.split()[0], platform=platform.platform(), git_commit=_git_commit(),
+    return vers
+
+def provenance(contest, # the loaded contest
+               folds:pd.DataFrame, # the folds used
+              ) -> dict:
+    "Versions, git commit and checksums for a run folder"
+    return dict(versions=dict(_versions()), python=sys.version.split()[0], platform=platform.platform(), git_commit=_git_commit(),
                 data_path=str(contest.path), data_checksum=data_checksum(contest), folds_checksum=folds_checksum(folds))
 
 # %% ../nbs/07a_runs.ipynb #da3b14fd

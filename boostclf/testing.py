@@ -16,7 +16,8 @@ from .contract import RUN_FILES
 from .runs import Run
 
 # %% auto #0
-__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_run', 'run_script', 'check_in_browser', 'run_in_jupyterlab', 'render_page']
+__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'package_modules', 'demo_key', 'demo_run', 'run_script', 'check_in_browser',
+           'run_in_jupyterlab', 'render_page']
 
 # %% ../nbs/91_testing.ipynb #c795f957
 DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=64, aug='sketch'),
@@ -25,19 +26,40 @@ DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_si
 DEMO_CONFIG_B = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=56, resize='squish', aug='sketch'),
                      train=dict(epochs=16, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
 
+def package_modules(*roots:str, # boostclf modules, e.g. 'boostclf.train'
+                   ) -> list:
+    "`roots` and every boostclf module they import, directly or through others: the code a cached result depends on"
+    import ast, importlib, inspect
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen: continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(inspect.getsource(importlib.import_module(name)))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or '').split('.')[0] == 'boostclf'):
+                base = 'boostclf' + ('.' + node.module if node.module else '') if node.level else node.module  # boostclf is one flat package
+                todo += [f'boostclf.{a.name}' for a in node.names] if base == 'boostclf' else [base]
+            elif isinstance(node, ast.Import): todo += [a.name for a in node.names if a.name.startswith('boostclf.')]
+    return sorted(seen)
+
+def demo_key(n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
+            ) -> str:
+    "The cache key of `demo_run`: its configs, the contest's size, and the source of every module training and the demo contest import"
+    import hashlib, importlib, inspect, boostclf
+    src = ''.join(inspect.getsource(importlib.import_module(m)) for m in package_modules('boostclf.train', 'boostclf.demo'))
+    return hashlib.sha256(json.dumps([DEMO_CONFIG, DEMO_CONFIG_B, n_classes, per_class, n_test, boostclf.__version__]).encode() + src.encode()).hexdigest()[:12]
+
 def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
              n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
              variant:str='a', # 'a' (`DEMO_CONFIG`) or 'b' (`DEMO_CONFIG_B`, on the same data and folds)
             ) -> Run:
     "A trained run on the demo contest, made once and then reused"
-    import fcntl, hashlib, inspect, boostclf
+    import fcntl
     from boostclf.loaders import default_cache_dir
     from boostclf.demo import make_demo_contest
-    from boostclf import train as _t, loaders as _l, models as _m, runs as _r, data as _d, demo as _dm
-    src = ''.join(inspect.getsource(m) for m in (_t, _l, _m, _r, _d, _dm))
     if variant not in ('a', 'b'): raise BoostclfError(f"demo_run variant {variant!r} is not one of a, b")
     conf = DEMO_CONFIG if variant == 'a' else DEMO_CONFIG_B
-    key = hashlib.sha256(json.dumps([DEMO_CONFIG, DEMO_CONFIG_B, n_classes, per_class, n_test, boostclf.__version__]).encode() + src.encode()).hexdigest()[:12]
+    key = demo_key(n_classes, per_class, n_test)
     root = Path(root or default_cache_dir()/'demo_run')/key
     root.mkdir(parents=True, exist_ok=True)
     with open(root/'.lock', 'w') as lock:

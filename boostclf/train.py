@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
 import torch.nn.functional as F
-from fastai.learner import Learner
+from fastai.learner import Learner, CastToTensor
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.training import GradientAccumulation, GradientClip
 from fastai.callback.progress import ProgressCallback
@@ -90,6 +90,7 @@ def make_learner(cfg:Config, # the experiment
     else: model, split = build_model(cfg.model, len(dls.vocab), cfg.data.img_size), partial(param_groups, per_block=bool(cfg.model.llrd))
     learn = LeanLearner(dls, model, loss_func=make_loss(cfg.train.loss, cfg.train.smoothing), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
                         splitter=split, metrics=[accuracy, macro_f1_metric()])
+    if cfg.train.features: learn.remove_cb(CastToTensor)  # cached features are plain tensors: nothing to cast, twice a batch
     if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
     if progress_mode() != 'bars' or not is_main_process():  # a log file, CI, a pipe, another process: no bars
         learn.remove_cb(ProgressCallback)
@@ -329,7 +330,7 @@ def fit_fold(cfg:Config, # the experiment
              epochs:int|None=None, # epochs to train (default: `train.epochs`)
              callbacks:list|None=None, # extra fastai callbacks for this fit (e.g. a sweep's pruning)
             ) -> Learner:
-    "Train one fold, checkpointing every epoch; returns the Learner holding the fold's final weights (the EMA ones with EMA)"
+    "Train one fold, committing checkpoints every epoch or once per fit (`train.checkpoint`); returns the Learner holding the fold's final weights (the EMA ones with EMA)"
     fold_dir = Run(run_dir).fold_dir(fold); fold_dir.mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed + (1000 if fold is None else fold), reproducible=cfg.train.deterministic)
     torch.backends.cudnn.benchmark = not cfg.train.deterministic  # cuDNN's autotuner picks the fastest kernels unless reproducibility is asked for
@@ -353,7 +354,8 @@ def fit_fold(cfg:Config, # the experiment
     ema = EMA(cfg.train.ema, st['files']['ema'] if st else None, st.get('ema_step', 0) if st else 0) if cfg.train.ema else None
     keep = average_plan(cfg.train.average)
     if keep is not None and fold is None: keep = ('last', keep[1])  # the full fit has no validation images to rank its epochs by
-    ckpt = Checkpoint(fold_dir, history=history, keep=keep)
+    every = cfg.train.checkpoint if cfg.train.checkpoint != 'auto' else ('end' if cfg.train.features else 'epoch')  # a head's epoch costs less than its files
+    ckpt = Checkpoint(fold_dir, history=history, keep=keep, every=every)
     cbs += [c for c in (ema, ckpt) if c is not None]
     if cfg.data.aug_stages: cbs.append(AugStages(aug_stages(cfg.data.aug_stages), aug_extra(cfg), ckpt))
     # the full fit has no validation images: it trains for the epochs cross-validation chose, without early stopping
