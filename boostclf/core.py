@@ -14,7 +14,7 @@ from .choices import PROGRESS_MODES
 # %% auto #0
 __all__ = ['BoostclfError', 'in_test', 'atomic_path', 'atomic_write', 'write_csv', 'write_json', 'table_checksum',
            'file_checksum', 'inside_path', 'resolve_inside', 'safe_name', 'optional_import', 'progress_mode',
-           'is_main_process', 'log_line', 'progress', 'parallel_map']
+           'is_main_process', 'log_line', 'progress', 'parallel_map', 'package_modules', 'source_key']
 
 # %% ../nbs/00a_core.ipynb #eb75b8bd
 class BoostclfError(ValueError):
@@ -183,3 +183,29 @@ def parallel_map(fn, # a picklable function of one item
         with ProcessPoolExecutor(n, mp_context=mp.get_context('fork')) as ex:
             return list(progress(ex.map(fn, items, chunksize=chunk), total=len(items), what=what))
     return list(progress(map(fn, items), total=len(items), what=what))
+
+# %% ../nbs/00a_core.ipynb #839f43bb
+def package_modules(*roots:str, # boostclf modules, e.g. 'boostclf.train'
+                   ) -> list:
+    "`roots` and every boostclf module they import, directly or through others: the code a cached result depends on"
+    import ast, inspect
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen: continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(inspect.getsource(importlib.import_module(name)))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or '').split('.')[0] == 'boostclf'):
+                base = 'boostclf' + ('.' + node.module if node.module else '') if node.level else node.module  # boostclf is one flat package
+                todo += [f'boostclf.{a.name}' for a in node.names] if base == 'boostclf' else [base]
+            elif isinstance(node, ast.Import): todo += [a.name for a in node.names if a.name.startswith('boostclf.')]
+    return sorted(seen)
+
+def source_key(*roots:str, # boostclf modules the result's code lives in (their imports follow)
+               extra=(), # anything else the result depends on: sizes, configs, a function's source (JSON-serialisable)
+               n:int=12, # hex digits kept
+              ) -> str:
+    "A short hash of the source of `roots` and every boostclf module they import, with `extra`: the key of a cached result"
+    import inspect, boostclf
+    src = ''.join(inspect.getsource(importlib.import_module(m)) for m in package_modules(*roots))
+    return hashlib.sha256(json.dumps([boostclf.__version__, extra], default=str).encode() + src.encode()).hexdigest()[:n]

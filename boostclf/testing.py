@@ -6,17 +6,17 @@ Docs: https://boostclf.github.io/boostclf/testing.html.md"""
 
 # %% ../nbs/91_testing.ipynb #29a290b4
 from __future__ import annotations
-import os, sys, io, json, runpy, subprocess, contextvars
+import os, sys, io, runpy, subprocess, contextvars
 from contextlib import redirect_stdout, redirect_stderr
 from pathlib import Path
 import pandas as pd, torch
-from .core import BoostclfError, in_test, optional_import
+from .core import BoostclfError, in_test, optional_import, source_key
 from .config import load_config
 from .contract import RUN_FILES
 from .runs import Run
 
 # %% auto #0
-__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'package_modules', 'demo_key', 'demo_run', 'run_script', 'check_in_browser',
+__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_key', 'demo_run', 'demo_cache', 'run_script', 'check_in_browser',
            'run_in_jupyterlab', 'render_page']
 
 # %% ../nbs/91_testing.ipynb #c795f957
@@ -26,28 +26,10 @@ DEMO_CONFIG = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_si
 DEMO_CONFIG_B = dict(model=dict(name='resnet10t', head='linear'), data=dict(img_size=56, resize='squish', aug='sketch'),
                      train=dict(epochs=16, lr=1e-2, bs=32), cv=dict(n_folds=2), seed=42)
 
-def package_modules(*roots:str, # boostclf modules, e.g. 'boostclf.train'
-                   ) -> list:
-    "`roots` and every boostclf module they import, directly or through others: the code a cached result depends on"
-    import ast, importlib, inspect
-    seen, todo = set(), list(roots)
-    while todo:
-        name = todo.pop()
-        if name in seen: continue
-        seen.add(name)
-        for node in ast.walk(ast.parse(inspect.getsource(importlib.import_module(name)))):
-            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or '').split('.')[0] == 'boostclf'):
-                base = 'boostclf' + ('.' + node.module if node.module else '') if node.level else node.module  # boostclf is one flat package
-                todo += [f'boostclf.{a.name}' for a in node.names] if base == 'boostclf' else [base]
-            elif isinstance(node, ast.Import): todo += [a.name for a in node.names if a.name.startswith('boostclf.')]
-    return sorted(seen)
-
 def demo_key(n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
             ) -> str:
     "The cache key of `demo_run`: its configs, the contest's size, and the source of every module training and the demo contest import"
-    import hashlib, importlib, inspect, boostclf
-    src = ''.join(inspect.getsource(importlib.import_module(m)) for m in package_modules('boostclf.train', 'boostclf.demo'))
-    return hashlib.sha256(json.dumps([DEMO_CONFIG, DEMO_CONFIG_B, n_classes, per_class, n_test, boostclf.__version__]).encode() + src.encode()).hexdigest()[:12]
+    return source_key('boostclf.train', 'boostclf.demo', extra=[DEMO_CONFIG, DEMO_CONFIG_B, n_classes, per_class, n_test])
 
 def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
              n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
@@ -73,6 +55,30 @@ def demo_run(root:str|Path|None=None, # cache folder (default: under `default_ca
         import shutil; shutil.rmtree(run, ignore_errors=True)
         from boostclf.train import fit_folds
         return fit_folds(cfg, device='cpu')
+
+# %% ../nbs/91_testing.ipynb #580665db
+def demo_cache(name:str, # what is kept, e.g. 'demo_team': a folder under `default_cache_dir()/name`
+               build, # `build(folder)`: makes the result in `folder`
+               modules:tuple=(), # boostclf modules `build` calls, beyond training and the demo (their imports follow)
+               extra=(), # anything else the result depends on (JSON-serialisable)
+               root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
+              ) -> Path:
+    "The folder `build` made, built once per key (`demo_key`, `build`'s source, `modules`, `extra`) and then reused"
+    import fcntl, inspect, shutil
+    from boostclf.loaders import default_cache_dir
+    key = source_key('boostclf.train', 'boostclf.demo', *modules, extra=[demo_key(), inspect.getsource(build), extra])
+    out = Path(root or default_cache_dir()/name)/key
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out/'.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = out/'.complete'
+        if done.is_file(): return out
+        for f in out.iterdir():  # what a build that failed left behind
+            if f.name != '.lock': shutil.rmtree(f) if f.is_dir() else f.unlink()
+        if in_test(): torch.set_num_threads(1)
+        build(out)  # in place: runs it writes may name their own paths (a student names its teacher)
+        done.touch()  # a result only once the build returned
+        return out
 
 # %% ../nbs/91_testing.ipynb #7c9f7b28
 def run_script(path:str|Path, # the Python file: an installed console script or a script such as `benchmarks/x.py`

@@ -6,7 +6,7 @@ Docs: https://boostclf.github.io/boostclf/transfer.html.md"""
 
 # %% ../nbs/09a_transfer.ipynb #4d0afb6b
 from __future__ import annotations
-import json, math, time
+import math, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .config import load_config
@@ -16,7 +16,7 @@ from .loaders import image_cache, default_cache_dir
 from .models import input_config, save_weights
 from .train import fit_folds
 from .inference import predict
-from .core import write_csv, progress
+from .core import write_csv, progress, source_key
 from .images import Preprocess
 from .contract import TRANSFER_FILES
 
@@ -32,10 +32,10 @@ def demo_checkpoint(root:str|Path|None=None, # cache folder (default: under `def
                     seed:int=10, # seeds the source contest and the training
                    ) -> Path:
     "A timm checkpoint pretrained here with a plain PyTorch loop on a demo contest of other classes, saved with timm's own keys; made once, then reused"
-    import fcntl, hashlib, inspect, timm, boostclf
-    from boostclf import demo as _dm, images as _im
-    params = [name, n_classes, per_class, img_size, epochs, seed, boostclf.__version__]
-    key = hashlib.sha256((json.dumps(params) + inspect.getsource(demo_checkpoint) + inspect.getsource(_dm) + inspect.getsource(_im)).encode()).hexdigest()[:12]
+    import fcntl, inspect, timm
+    # the key: the parameters, this function and every module whose code shapes the checkpoint (the images, their cache, the model's input config)
+    key = source_key('boostclf.demo', 'boostclf.data', 'boostclf.loaders', 'boostclf.models', 'boostclf.images',
+                     extra=[name, n_classes, per_class, img_size, epochs, seed, inspect.getsource(demo_checkpoint)])
     root = Path(root or default_cache_dir()/'demo_checkpoint')/key
     root.mkdir(parents=True, exist_ok=True)
     out = root/f'{name}.safetensors'
@@ -103,10 +103,8 @@ def transfer_runs(checkpoint:str|Path, # a pretrained timm checkpoint (safetenso
 def demo_transfer(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
                  ) -> pd.DataFrame:
     "`transfer_runs` on the demo target contest from `demo_checkpoint`, trained once and then reused (this page and the tutorial show it)"
-    import fcntl, hashlib, inspect, shutil, boostclf
-    from boostclf import transfer as _tr, train as _t, loaders as _l, models as _m, runs as _r, data as _d, demo as _dm, inference as _i, features as _f
-    src = ''.join(inspect.getsource(m) for m in (_tr, _t, _l, _m, _r, _d, _dm, _i, _f))
-    key = hashlib.sha256((boostclf.__version__ + src).encode()).hexdigest()[:12]
+    import fcntl, shutil
+    key = source_key('boostclf.transfer')  # this module and every module it imports: training, prediction, the features road, their callbacks
     root = Path(root or default_cache_dir()/'demo_transfer')/key
     root.mkdir(parents=True, exist_ok=True)
     with open(root/'.lock', 'w') as lock:
