@@ -52,12 +52,13 @@ def _run(fn, capture:str, progress_mode:str|None=None, **kwargs):
     return test_nb(fn, save=True, **kwargs)
 
 def _tidy(outputs:list, tmp:Path) -> list:
-    "Outputs as a page should show them: no terminal control codes, no temporary folders, no IPython input names"
+    "Outputs as a page should show them: no terminal control codes, no temporary folders, the home folder as ~, no IPython input names"
     import re
     def clean(t):
         t = ''.join(t) if isinstance(t, list) else t
         t = re.sub(r'\x1b\[[0-9;]*[A-Za-z]|\r', '', t)
         t = re.sub(re.escape(str(tmp)) + r'/[^/\s\'"]+', '/tmp/…', t)
+        t = t.replace(str(Path.home()) + '/', '~/')  # the caches under the home folder, as a reader's own machine would name them
         return re.sub(r'<ipython-input-\d+-[0-9a-f]+>:\d+: ', '', t)
     out = []
     for o in outputs:
@@ -66,7 +67,7 @@ def _tidy(outputs:list, tmp:Path) -> list:
             o['text'] = clean(o['text'])
             if not o['text'].strip(): continue
             if o.get('name') == 'stderr' and 'site-packages/' in o['text'] and 'Warning' in o['text']: continue  # a dependency's own warning
-        elif 'text/plain' in o.get('data', {}): o['data'] = {**o['data'], 'text/plain': clean(o['data']['text/plain'])}
+        elif 'data' in o: o['data'] = {k: clean(v) if k in ('text/plain', 'text/html') else v for k, v in o['data'].items()}  # tables show paths too
         out.append(o)
     return out
 
