@@ -16,7 +16,7 @@ from .contract import RUN_FILES
 from .runs import Run
 
 # %% auto #0
-__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_key', 'demo_run', 'demo_cache', 'run_script', 'check_in_browser',
+__all__ = ['DEMO_CONFIG', 'DEMO_CONFIG_B', 'demo_key', 'prune_stale', 'demo_run', 'demo_cache', 'run_script', 'check_in_browser',
            'run_in_jupyterlab', 'render_page']
 
 # %% ../nbs/91_testing.ipynb #c795f957
@@ -30,6 +30,17 @@ def demo_key(n_classes:int=10, per_class:int=40, n_test:int=100, # the demo cont
             ) -> str:
     "The cache key of `demo_run`: its configs, the contest's size, and the source of every module training and the demo contest import"
     return source_key('boostclf.train', 'boostclf.demo', extra=[DEMO_CONFIG, DEMO_CONFIG_B, n_classes, per_class, n_test])
+
+def prune_stale(base:Path, # a folder of cached results, one subfolder per key
+                keep:str, # the key in use
+                hours:float=1.0, # a key used within this many hours stays (another checkout may be testing it)
+               ):
+    "Remove the results of other keys not used for `hours`: made by code that has since changed, each up to hundreds of MB"
+    import shutil, time
+    for d in Path(base).iterdir():
+        if not d.is_dir() or d.name == keep or d.name.startswith('.'): continue
+        used = (d/'.lock').stat().st_mtime if (d/'.lock').exists() else d.stat().st_mtime  # each use opens the lock for writing
+        if time.time() - used > hours * 3600: shutil.rmtree(d, ignore_errors=True)
 
 def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
              n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
@@ -52,6 +63,7 @@ def demo_run(root:str|Path|None=None, # cache folder (default: under `default_ca
         data = root/'data'
         if not (root/'data.manifest.json').is_file(): make_demo_contest(data, n_classes, per_class, n_test, seed=0, overwrite=True)
         cfg = load_config({**conf, 'data': {**conf['data'], 'path': str(data)}, 'output': str(run)})
+        prune_stale(root.parent, key)
         import shutil; shutil.rmtree(run, ignore_errors=True)
         from boostclf.train import fit_folds
         return fit_folds(cfg, device='cpu')
@@ -73,6 +85,7 @@ def demo_cache(name:str, # what is kept, e.g. 'demo_team': a folder under `defau
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = out/'.complete'
         if done.is_file(): return out
+        prune_stale(out.parent, key)
         for f in out.iterdir():  # what a build that failed left behind
             if f.name != '.lock': shutil.rmtree(f) if f.is_dir() else f.unlink()
         if in_test(): torch.set_num_threads(1)
