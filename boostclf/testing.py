@@ -36,11 +36,10 @@ def prune_stale(base:Path, # a folder of cached results, one subfolder per key
                 hours:float=1.0, # a key used within this many hours stays (another checkout may be testing it)
                ):
     "Remove the results of other keys not used for `hours`: made by code that has since changed, each up to hundreds of MB"
-    import shutil, time
-    for d in Path(base).iterdir():
-        if not d.is_dir() or d.name == keep or d.name.startswith('.'): continue
-        used = (d/'.lock').stat().st_mtime if (d/'.lock').exists() else d.stat().st_mtime  # each use opens the lock for writing
-        if time.time() - used > hours * 3600: shutil.rmtree(d, ignore_errors=True)
+    import re, shutil, time
+    for d in Path(base).iterdir():  # only a key's folder (`source_key`'s hex name, with its lock): `base` may be a folder the caller passed
+        if d.name == keep or not re.fullmatch(r'[0-9a-f]{12}', d.name) or not (d/'.lock').is_file(): continue
+        if time.time() - (d/'.lock').stat().st_mtime > hours * 3600: shutil.rmtree(d, ignore_errors=True)  # each use opens the lock for writing
 
 def demo_run(root:str|Path|None=None, # cache folder (default: under `default_cache_dir()`)
              n_classes:int=10, per_class:int=40, n_test:int=100, # the demo contest's size
