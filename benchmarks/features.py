@@ -14,7 +14,9 @@ the feature cache cold for every features run), the images each arm sent through
 the ratios: the features arm against its floor (one backbone pass per image and view, timed just before it) and the
 blocks-0 arm against the features arm. One run of a second or two on a shared machine can be off by a third, so the
 floor and the arms run `--repeats` times (3 by default) back to back, each ratio is taken within a repeat, and the
-median across repeats is printed with its range. With `--contest-shape` it also times the contest's shape (500 classes,
+median across repeats is printed with its range. Beside the features arm's time beyond its floor it prints what the
+same head's training costs in a plain fastai `Learner` and in a plain PyTorch loop, on the same cached features: the
+share of the remainder that is the training loop itself. With `--contest-shape` it also times the contest's shape (500 classes,
 15k training and 10k test images, resnet18 at 128 px): the features once, then a 5-fold linear head.
 Asserts nothing; removes its runs and caches when done.
 
@@ -44,6 +46,34 @@ def _arm_config(arm, data, ckpt, out, epochs, img_size, bs, lr, name='resnet10t'
     else: train.update(schedule='fine_tune', freeze_epochs=epochs)
     return load_config(dict(data=dict(path=str(data), img_size=img_size, aug='none'), model=dict(name=name, head='linear', pretrained=True, weights=str(ckpt)),
                             train=train, cv=dict(n_folds=n_folds, folds=list(folds) if folds else None), seed=0, output=str(out)))
+
+def _head_loops(feats:dict, y:torch.Tensor, tr, va, epochs:int, bs:int, lr:float) -> tuple:
+    """Seconds to train the features arm's head (linear, one-cycle, `epochs`, one random view per row, a validation
+    each epoch) in a plain fastai `Learner` and in a plain PyTorch loop: what the training loop alone costs"""
+    import numpy as np
+    from torch import nn
+    from fastai.learner import Learner
+    from fastai.metrics import accuracy
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.callback.progress import ProgressCallback
+    from fastai.data.core import DataLoaders
+    from boostclf.features import _FeatureRows, _FeatureDL
+    views, DL = list(feats.values()), _FeatureDL()
+    dls = DataLoaders(DL(_FeatureRows(views, tr, y, True), bs=bs, shuffle=True, drop_last=len(tr) > bs), DL(_FeatureRows(views[:1], va, y, False), bs=4096))
+    learn = Learner(dls, nn.Linear(views[0].shape[1], int(y.max()) + 1), loss_func=CrossEntropyLossFlat(), metrics=[accuracy])
+    learn.remove_cb(ProgressCallback); learn.logger = lambda *a: None
+    t0 = time.perf_counter(); learn.fit_one_cycle(epochs, lr); fa = time.perf_counter() - t0
+    x = torch.stack([torch.from_numpy(np.asarray(v, np.float32)) for v in views])  # (views, N, D)
+    head = nn.Linear(x.shape[2], int(y.max()) + 1); steps = epochs * (len(tr) // bs)
+    opt = torch.optim.AdamW(head.parameters(), lr); sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
+    tr_t, va_t = torch.as_tensor(tr), torch.as_tensor(va)
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        for i in tr_t[torch.randperm(len(tr_t))][:steps // epochs * bs].split(bs):
+            loss = nn.functional.cross_entropy(head(x[torch.randint(len(x), (len(i),)), i]), y[i])
+            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+        with torch.no_grad(): nn.functional.cross_entropy(head(x[0, va_t]), y[va_t])
+    return fa, time.perf_counter() - t0
 
 def _drop_features(cache:Path):
     for f in cache.glob('*-features.npy'): f.unlink()
@@ -123,6 +153,11 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
                     t0 = time.perf_counter(); run = fit_folds(cfg, device='cpu', callbacks=[Count()]); row[arm] = time.perf_counter() - t0
                     row[f'{arm} images'] = FEATURE_PASSES['images'] - n0 if arm == 'features' else Count.n
                     row[f'{arm} accuracy'] = run.summary.oof_accuracy
+                    if arm == 'features':  # the same head in fastai's loop alone and in a plain PyTorch loop, on the features just cached
+                        fold_of = pd.read_csv(run.file('folds')).set_index('image_path').fold.loc[contest.train.image_path].values
+                        feats = backbone_features(cfg, contest.train_files(), 'cpu', cache_dir=cache); release_backbone()
+                        y = torch.tensor(contest.train.class_name.map({c: i for i, c in enumerate(contest.classes)}).values)
+                        row['fastai loop'], row['torch loop'] = _head_loops(feats, y, (fold_of != 0).nonzero()[0], (fold_of == 0).nonzero()[0], e, bs, lr)
                     shutil.rmtree(run.path, ignore_errors=True)
                 rows.append(row)
         t = pd.DataFrame(rows)
@@ -139,6 +174,11 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
         for e in budgets:
             print(f"{e:>3} epochs: features / floor {rng(e, 'features / floor')}   blocks 0 / features {rng(e, 'blocks 0 / features')}   "
                   f"fine_tune / features {rng(e, 'fine_tune / features')}   accuracy features - blocks 0 {med.loc[e, 'features accuracy'] - med.loc[e, 'blocks 0 accuracy']:+.3f}")
+        print("\nwhere the features arm's time beyond its floor goes: the same head's training loop alone, on the same cached features, "
+              "median seconds [min, max] (a plain fastai Learner with fit_one_cycle; a plain PyTorch loop with AdamW and OneCycleLR):")
+        for e in budgets:
+            over = t[t.epochs == e].features - t[t.epochs == e].floor
+            print(f"{e:>3} epochs: features - floor {over.median():.2f} [{over.min():.2f}, {over.max():.2f}]   fastai loop {rng(e, 'fastai loop')}   torch loop {rng(e, 'torch loop')}")
         if contest_shape: _contest_shape(work, threads)
     finally:
         shutil.rmtree(work, ignore_errors=True)
