@@ -47,32 +47,28 @@ def _arm_config(arm, data, ckpt, out, epochs, img_size, bs, lr, name='resnet10t'
     return load_config(dict(data=dict(path=str(data), img_size=img_size, aug='none'), model=dict(name=name, head='linear', pretrained=True, weights=str(ckpt)),
                             train=train, cv=dict(n_folds=n_folds, folds=list(folds) if folds else None), seed=0, output=str(out)))
 
-def _head_loops(feats:dict, y:torch.Tensor, tr, va, epochs:int, bs:int, lr:float) -> tuple:
-    """Seconds to train the features arm's head (linear, one-cycle, `epochs`, one random view per row, a validation
-    each epoch) in a plain fastai `Learner` and in a plain PyTorch loop: what the training loop alone costs"""
-    import numpy as np
+def _head_loops(dls, epochs:int, lr:float) -> tuple:
+    """Seconds to train the features arm's head (linear, one-cycle, `epochs`, a validation each epoch) on the arm's own
+    loaders (`feature_dls`) in a plain fastai `Learner` and in a plain PyTorch loop: what the training loop alone costs"""
     from torch import nn
     from fastai.learner import Learner
     from fastai.metrics import accuracy
     from fastai.losses import CrossEntropyLossFlat
     from fastai.callback.progress import ProgressCallback
-    from fastai.data.core import DataLoaders
-    from boostclf.features import _FeatureRows, _FeatureDL
-    views, DL = list(feats.values()), _FeatureDL()
-    dls = DataLoaders(DL(_FeatureRows(views, tr, y, True), bs=bs, shuffle=True, drop_last=len(tr) > bs), DL(_FeatureRows(views[:1], va, y, False), bs=4096))
-    learn = Learner(dls, nn.Linear(views[0].shape[1], int(y.max()) + 1), loss_func=CrossEntropyLossFlat(), metrics=[accuracy])
+    head = lambda: nn.Linear(dls.n_features, len(dls.vocab))
+    learn = Learner(dls, head(), loss_func=CrossEntropyLossFlat(), metrics=[accuracy])
     learn.remove_cb(ProgressCallback); learn.logger = lambda *a: None
     t0 = time.perf_counter(); learn.fit_one_cycle(epochs, lr); fa = time.perf_counter() - t0
-    x = torch.stack([torch.from_numpy(np.asarray(v, np.float32)) for v in views])  # (views, N, D)
-    head = nn.Linear(x.shape[2], int(y.max()) + 1); steps = epochs * (len(tr) // bs)
-    opt = torch.optim.AdamW(head.parameters(), lr); sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
-    tr_t, va_t = torch.as_tensor(tr), torch.as_tensor(va)
+    tr, va, m = dls.train.dataset, dls.valid.dataset, head()
+    n_batches = len(tr) // dls.train.bs if dls.train.drop_last else -(-len(tr) // dls.train.bs)
+    opt = torch.optim.AdamW(m.parameters(), lr); sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * n_batches)
+    xv, yv = va.pick(torch.arange(len(va)))
     t0 = time.perf_counter()
     for _ in range(epochs):
-        for i in tr_t[torch.randperm(len(tr_t))][:steps // epochs * bs].split(bs):
-            loss = nn.functional.cross_entropy(head(x[torch.randint(len(x), (len(i),)), i]), y[i])
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-        with torch.no_grad(): nn.functional.cross_entropy(head(x[0, va_t]), y[va_t])
+        for i in torch.randperm(len(tr))[:n_batches * dls.train.bs].split(dls.train.bs):
+            x, y = tr.pick(i)
+            loss = nn.functional.cross_entropy(m(x), y); opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+        with torch.no_grad(): nn.functional.cross_entropy(m(xv), yv)
     return fa, time.perf_counter() - t0
 
 def _drop_features(cache:Path):
@@ -118,7 +114,7 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
     from boostclf.transfer import demo_checkpoint
     from boostclf.demo import make_demo_contest
     from boostclf.data import load_contest
-    from boostclf.features import backbone_features, release_backbone, FEATURE_PASSES
+    from boostclf.features import backbone_features, feature_dls, release_backbone, FEATURE_PASSES
     from boostclf.loaders import image_cache
     from boostclf.models import input_config
     from boostclf.train import fit_folds
@@ -154,10 +150,8 @@ def main(quick:store_true=False, # seconds: a tiny contest, one budget
                     row[f'{arm} images'] = FEATURE_PASSES['images'] - n0 if arm == 'features' else Count.n
                     row[f'{arm} accuracy'] = run.summary.oof_accuracy
                     if arm == 'features':  # the same head in fastai's loop alone and in a plain PyTorch loop, on the features just cached
-                        fold_of = pd.read_csv(run.file('folds')).set_index('image_path').fold.loc[contest.train.image_path].values
-                        feats = backbone_features(cfg, contest.train_files(), 'cpu', cache_dir=cache); release_backbone()
-                        y = torch.tensor(contest.train.class_name.map({c: i for i, c in enumerate(contest.classes)}).values)
-                        row['fastai loop'], row['torch loop'] = _head_loops(feats, y, (fold_of != 0).nonzero()[0], (fold_of == 0).nonzero()[0], e, bs, lr)
+                        dls = feature_dls(cfg, contest, pd.read_csv(run.file('folds')), 0, 'cpu'); release_backbone()
+                        row['fastai loop'], row['torch loop'] = _head_loops(dls, e, lr)
                     shutil.rmtree(run.path, ignore_errors=True)
                 rows.append(row)
         t = pd.DataFrame(rows)
