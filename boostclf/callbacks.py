@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch
 from fastai.callback.core import Callback, CancelFitException, TrainEvalCallback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.tracker import TrackerCallback, EarlyStoppingCallback
-from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
+from fastai.optimizer import OptimWrapper, set_item_pg
 from fastcore.foundation import L
 from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from fastai.learner import noop
@@ -242,7 +242,17 @@ class SplitDecayOptim(OptimWrapper):
             tg += [{'params': [p for p in g if id(p) not in no_decay]}, {'params': [p for p in g if id(p) in no_decay], 'weight_decay': 0.0}]
         super().__init__(opt=opt(tg, **kwargs))
     @property
-    def hypers(self): return [{self.fwd_map.get(k, k): v for k, v in detuplify_pg(self.opt.param_groups[a]).items() if k != 'params'} for a, _ in self.pairs]
+    def hypers(self):
+        "fastai's reading of each group's hypers (`detuplify_pg`, renamed by `fwd_map`), its tuples told apart by `isinstance` rather than `is_listy`: the recorder and the scheduler read it three times a batch"
+        out = []
+        for a, _ in self.pairs:
+            h = {}
+            for k, v in self.opt.param_groups[a].items():
+                if k == 'params': continue
+                if isinstance(v, (tuple, list)): h.update({self.fwd_map.get(f'{k}__{i}', f'{k}__{i}'): v_ for i, v_ in enumerate(v)})
+                else: h[self.fwd_map.get(k, k)] = v
+            out.append(h)
+        return out
     def set_hyper(self, k, v):
         "fastai's `set_hyper`, counting the groups without building every group's hypers (it runs for each scheduled value of each batch)"
         if isinstance(v, slice): return super().set_hyper(k, v)

@@ -150,12 +150,19 @@ class _FeatureRows(torch.utils.data.Dataset):
 def _FeatureDL():
     "fastai's DataLoader (its shuffling, seeding and device) cutting whole batches out of the in-memory features"
     from fastai.data.load import DataLoader
+    from fastai.torch_core import to_device
     class FeatureDL(DataLoader):
         def create_batches(self, samps):
             idx = torch.as_tensor(list(samps), dtype=torch.long)
             for i in range(0, len(idx), self.bs):
                 if self.drop_last and len(idx) - i < self.bs: break
                 yield self.dataset.pick(idx[i:i + self.bs])
+        def __iter__(self):
+            "fastai's iteration (its shuffling, `before_iter`, device and `after_batch`, `after_iter`) with no torch `DataLoader` between: each batch is already a slice of memory"
+            self.randomize(); self.before_iter()
+            for b in self.create_batches(self.get_idxs()):
+                yield self.after_batch(b if self.device is None else to_device(b, self.device))
+            self.after_iter()
     return FeatureDL
 
 FEATURE_VALID_BS = 4096  # held-out rows per batch on the features road: a head's forward pass is tiny, so a large batch only saves loop overhead

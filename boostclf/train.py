@@ -18,7 +18,9 @@ from fastai.callback.progress import ProgressCallback
 from fastai.losses import BaseLoss, CrossEntropyLossFlat
 from fastai.metrics import accuracy, AccumMetric
 from fastai.callback.core import event
-from fastai.torch_core import set_seed
+from fastai.callback.schedule import ParamScheduler, SchedCos
+from fastcore.foundation import L
+from fastai.torch_core import set_seed, default_device
 from .core import BoostclfError, write_csv, write_json, progress_mode, is_main_process
 from .figures import save_png
 from .config import Config, load_config, save_config, average_plan, aug_stages
@@ -37,9 +39,9 @@ from .callbacks import (AugStages, precision_callbacks, EMA, committed_checkpoin
                                 ChannelsLastInputs, SplitDecayOptim, FrozenEval)
 
 # %% auto #0
-__all__ = ['FocalLoss', 'make_loss', 'make_learner', 'group_lrs', 'LeanLearner', 'macro_f1', 'macro_f1_metric', 'init_from_run',
-           'DistillLoss', 'teacher_runs', 'teacher_probs', 'pseudo_labels', 'aug_extra', 'fold_dls', 'fit_fold',
-           'prepare_data', 'fold_seed', 'fit_folds', 'load_probs_checked', 'lr_find']
+__all__ = ['FocalLoss', 'make_loss', 'make_learner', 'group_lrs', 'LeanLearner', 'cos_cycle', 'macro_f1', 'macro_f1_metric',
+           'init_from_run', 'DistillLoss', 'teacher_runs', 'teacher_probs', 'pseudo_labels', 'aug_extra', 'fold_dls',
+           'fit_fold', 'prepare_data', 'fold_seed', 'fit_folds', 'load_probs_checked', 'lr_find']
 
 # %% ../nbs/08_train.ipynb #f1d516e4
 class FocalLoss(nn.Module):
@@ -74,11 +76,13 @@ def make_loss(loss:str='ce', # one of `LOSSES`
     if loss == 'asl': return _ClassLoss(AsymmetricLossSingleLabel, gamma_pos=1.0, gamma_neg=4.0, eps=smoothing)  # timm's single-label ASL, its own default gammas
     raise BoostclfError(f"config key train.loss: {loss!r} is not one of {', '.join(LOSSES)}")
 
-def _opt(cfg, model):
-    "torch's own AdamW or SGD (foreach kernels) under fastai's wrapper, which keeps fastai's schedules and freezing; no decay on norms, biases, embeddings"
+def _opt(cfg, model, device:torch.device):
+    "torch's own AdamW or SGD under fastai's wrapper, which keeps fastai's schedules and freezing; no decay on norms, biases, embeddings"
     from functools import partial
     nd = {id(p) for p in model.parameters() if p.ndim <= 1} if cfg.train.features else no_decay_params(model)  # a features head has no timm body
-    return partial(SplitDecayOptim, opt=torch.optim.AdamW if cfg.train.opt == 'adamw' else partial(torch.optim.SGD, momentum=0.9), no_decay=nd)
+    # torch chooses its kernels at every step unless told; on the CPU it always chooses the per-tensor loop, so say so once
+    kw = dict(foreach=False) if device.type == 'cpu' else {}
+    return partial(SplitDecayOptim, opt=torch.optim.AdamW if cfg.train.opt == 'adamw' else partial(torch.optim.SGD, momentum=0.9), no_decay=nd, **kw)
 
 def make_learner(cfg:Config, # the experiment
                  dls, # DataLoaders for the fold
@@ -88,7 +92,7 @@ def make_learner(cfg:Config, # the experiment
     from functools import partial
     if cfg.train.features: model, split = feature_head(cfg.model.head, dls.n_features, len(dls.vocab)), lambda m: [list(m.parameters())]  # the head alone
     else: model, split = build_model(cfg.model, len(dls.vocab), cfg.data.img_size), partial(param_groups, per_block=bool(cfg.model.llrd))
-    learn = LeanLearner(dls, model, loss_func=make_loss(cfg.train.loss, cfg.train.smoothing), opt_func=_opt(cfg, model), lr=cfg.train.lr, wd=cfg.train.wd,
+    learn = LeanLearner(dls, model, loss_func=make_loss(cfg.train.loss, cfg.train.smoothing), opt_func=_opt(cfg, model, torch.device(getattr(dls, 'device', None) or default_device())), lr=cfg.train.lr, wd=cfg.train.wd,
                         splitter=split, metrics=[accuracy, macro_f1_metric()])
     if cfg.train.features: learn.remove_cb(CastToTensor)  # cached features are plain tensors: nothing to cast, twice a batch
     if cfg.train.compile: learn.model.compile()  # in place: the state dict keeps its keys
@@ -120,6 +124,30 @@ class LeanLearner(Learner):
             if len(table) > 256: table.clear()  # callbacks come and go across fits: the table stays small
             table[event_name, cbs] = [cb for cb in sorted(cbs, key=lambda c: c.order) if event_name == 'after_fit' or _handles(cb, event_name)]
         for cb in table[event_name, cbs]: cb(event_name)
+    def _peak_lrs(self, lr):
+        "fastai's start of a scheduled fit: `lr` (else the learner's) set on every group, read back one per group"
+        if self.opt is None: self.create_opt()
+        self.opt.set_hyper('lr', self.lr if lr is None else lr)
+        return np.array([h['lr'] for h in self.opt.hypers])
+    def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, wd=None, moms=None, cbs=None, reset_opt=False, start_epoch=0):
+        "fastai's `fit_one_cycle` (its arguments, defaults and `ParamScheduler`), on `cos_cycle` schedules"
+        lr_max = self._peak_lrs(lr_max)
+        scheds = {'lr': cos_cycle(pct_start, lr_max / div, lr_max, lr_max / div_final), 'mom': cos_cycle(pct_start, *(self.moms if moms is None else moms))}
+        self.fit(n_epoch, cbs=ParamScheduler(scheds) + L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+    def fit_flat_cos(self, n_epoch, lr=None, div_final=1e5, pct_start=0.75, wd=None, cbs=None, reset_opt=False, start_epoch=0):
+        "fastai's `fit_flat_cos` on a `cos_cycle` schedule, passing `start_epoch` on: fastai's fits from epoch 0 whatever it is given, so a resumed run trained every epoch again"
+        lr = self._peak_lrs(lr)
+        self.fit(n_epoch, cbs=ParamScheduler({'lr': cos_cycle(pct_start, lr, lr, lr / div_final)}) + L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
+
+def cos_cycle(pct:float, # the share of training spent going from `start` to `middle`
+              start, # the first value (a number, or an array with one per parameter group)
+              middle, # the value at `pct`
+              end, # the value at the end of training
+             ):
+    "fastai's `combined_cos` (cosine annealing from `start` to `middle` over the first `pct` of training, then to `end`), finding its half with a comparison of floats where fastai's uses tensor operations, twice a batch"
+    up, down = SchedCos(start, middle), SchedCos(middle, end)
+    def _at(pos:float): return up(pos / pct) if pos < pct or pct >= 1 else down((pos - pct) / (1 - pct))
+    return _at
 
 def macro_f1(preds:torch.Tensor, # predicted class indices
              targs:torch.Tensor, # true class indices
